@@ -1,0 +1,73 @@
+# DevOps Interview Lab. Every target bootstraps .venv itself; nothing needs an activated environment.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(CURDIR)/$(VENV)/bin
+# nbgrader starts helper programs (alembic) by name, so the environment's bin must be on PATH.
+export PATH := $(BIN):$(PATH)
+RUNTIME_STAMP := $(VENV)/.stamp-runtime
+DEV_STAMP     := $(VENV)/.stamp-dev
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+PORT ?= 8888
+DEST ?= learner-edition
+ASSIGNMENT ?= ps1-back-of-envelope
+JOBS ?= auto
+
+.PHONY: help lab test lint bench release grade feedback report learner-copy clean setup setup-dev
+
+help:
+	@echo "make lab            set up .venv and open the course in JupyterLab"
+	@echo "make test           set up .venv (with test tools) and run every test"
+	@echo "make lint           ruff over the package, tests and notebooks"
+	@echo "make bench          speed and memory figures (not part of make test)"
+	@echo "make release        regenerate release/ from source/ with nbgrader"
+	@echo "make grade ASSIGNMENT=ps1-back-of-envelope [JOBS=auto]"
+	@echo "make feedback ASSIGNMENT=...  |  make report ASSIGNMENT=..."
+	@echo "make learner-copy DEST=dir    the learner's edition (no solutions, no hidden tests)"
+
+# The stamp is newer than the requirement files once they are installed, so a second run installs nothing.
+$(RUNTIME_STAMP): requirements.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+$(DEV_STAMP): $(RUNTIME_STAMP) requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+setup: $(RUNTIME_STAMP)
+setup-dev: $(DEV_STAMP)
+
+lab: $(RUNTIME_STAMP)
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --ServerApp.ip=127.0.0.1 \
+	  --ServerApp.port=$(PORT) $(ROOT_FLAG) notebooks/00-contents.ipynb
+
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check .
+
+# pytest exits 5 when it collected nothing: that is a failure here, as is any other non-zero status.
+test: $(DEV_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+bench: $(DEV_STAMP)
+	$(BIN)/python -m pytest benchmarks -p no:nbval --benchmark-only -o addopts="" -q
+	$(BIN)/python benchmarks/grade_class.py
+
+release: $(RUNTIME_STAMP)
+	$(BIN)/python -m interview_lab release
+
+grade: $(RUNTIME_STAMP)
+	$(BIN)/python -m interview_lab grade $(ASSIGNMENT) --jobs $(JOBS)
+
+feedback: $(RUNTIME_STAMP)
+	$(BIN)/python -m interview_lab feedback $(ASSIGNMENT)
+
+report: $(RUNTIME_STAMP)
+	$(BIN)/python -m interview_lab report $(ASSIGNMENT)
+
+learner-copy: $(RUNTIME_STAMP)
+	$(BIN)/python -m interview_lab learner-copy "$(DEST)"
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .benchmarks artifacts
