@@ -1,4 +1,4 @@
-"""A STAR coach: read a behavioural-interview answer and say what it is missing.
+"""A STAR coach: read a behavioral-interview answer and say what it is missing.
 
 STAR stands for Situation, Task, Action, Result, the usual shape for answering "tell me about a
 time when..." questions. :func:`coach` reads an answer's text and reports, with heuristics that a
@@ -20,7 +20,7 @@ learner can read below:
   rate of American English reported by the National Center for Voice and Speech (NCVS); everyday
   conversation ranges from about 120 to 150 words per minute, so pass ``words_per_minute`` to
   match your own pace. The course's rule of thumb for one answer is one to three minutes: enough
-  for all four parts, and short enough that a 45-60 minute behavioural round has room for several
+  for all four parts, and short enough that a 45-60 minute behavioral round has room for several
   questions and follow-ups.
 * **Red-flag phrases.** The patterns in ``RED_FLAG_RULES`` cover the interview red flags the
   chapter lists (not being able to explain your own work, vague claims without numbers, blaming
@@ -33,7 +33,8 @@ Score (0-100): 15 points per STAR part present (60), 15 for a quantified result,
 ("I" share of at least 50 %; 7 for 25-50 %), 10 for a speaking time of 60-180 s (5 for 30-240 s),
 minus 20 per red flag, kept between 0 and 100. The verdict is rule-based rather than a score cut:
 an answer is **strong** when all four parts are present, the result is quantified, the "I" share
-is at least 50 % and there is no red flag; otherwise it is **weak**.
+is at least 50 %, it takes between 30 s and 4 minutes to say, and there is no red flag; otherwise
+it is **weak**.
 
 These are heuristics on words, not understanding: a negation ("I never blamed my teammate")
 or irony can fool them, and an answer can tick every box and still be dull. Use the report as a
@@ -192,7 +193,7 @@ RED_FLAG_RULES: tuple[RedFlagRule, ...] = (
         re.compile(
             r"\b(?:just|only|simply)\s+(?:followed|copied|used|did what)\s+(?:a|an|the|some)\s+"
             r"(?:\w+\s+)?(?:tutorial|guide|blog(?: post)?|video|course|stack ?overflow answer)s?\b"
-            r"|\bcopied (?:it|the code|everything|that|the config) from\b"
+            r"|\bcopied (?:it|that|everything|(?:the|a|my|our) \w+) from\b"
             r"|\bI\s+(?:really\s+)?(?:don't|do not|didn't|did not)\s+(?:really\s+)?"
             r"(?:know|understand)\s+how\s+(?:it|that|this)\s+works\b"
             r"|\bsomeone else (?:set|wrote|built|configured|did) (?:it|that|this|most of it)\b",
@@ -243,8 +244,8 @@ RED_FLAG_RULES: tuple[RedFlagRule, ...] = (
         "buzzwords",
         "Buzzwords without substance",
         re.compile(
-            r"\b(?:it's|it is|basically|just)\s+(?:like|a)\s+(?:\w+\s+){0,2}but\s+(?:better|faster"
-            r"|bigger|more scalable|more modern)\b",
+            r"\b(?:it's|it is|like)\s+(?:basically\s+|just\s+|kind of\s+|like\s+|an?\s+)*"
+            r"(?:\w+\s+){0,2}but\s+(?:better|faster|bigger|more scalable|more modern)\b",
             _FLAGS,
         ),
         "Say what the technology does and where you have used it; if you have not used it, say "
@@ -281,7 +282,8 @@ RED_FLAG_RULES: tuple[RedFlagRule, ...] = (
         "Arrogance",
         re.compile(
             r"\b(?:I'm|I am)\s+(?:definitely\s+|obviously\s+|clearly\s+|easily\s+|by far\s+)?"
-            r"(?:the\s+)?(?:best|smartest|strongest)\s+(?:candidate|engineer|developer|person|one)\b"
+            r"(?:the\s+)?(?:best|smartest|strongest)\s+"
+            r"(?:candidate|engineer|developer|person|one)\b"
             r"|\bbest candidate you(?:'ll| will)?\b|\bI\s+(?:have\s+)?never\s+(?:make|made)\s+"
             r"(?:a\s+)?mistakes?\b|\bI\s+(?:already\s+)?know\s+(?:everything|it all)\b"
             r"|\b(?:smarter|better)\s+than\s+(?:everyone|everybody|anyone|all)\b"
@@ -477,7 +479,8 @@ def _ownership_points(i_share: float | None) -> int:
 
 
 _MISSING_ADVICE = {
-    "Situation": "Open with the situation: where you were, what was happening and why it mattered.",
+    "Situation": "Open with the situation: where you were, what was happening and why it "
+    "mattered.",
     "Task": "Say what your own task or goal was, in one sentence (\u201cMy goal was to...\u201d).",
     "Action": "Describe the steps you took yourself, with verbs in the first person "
     "(\u201cI wrote...\u201d, \u201cI measured...\u201d).",
@@ -486,11 +489,11 @@ _MISSING_ADVICE = {
 
 
 def coach(answer: str, *, words_per_minute: float = DEFAULT_WORDS_PER_MINUTE) -> StarReport:
-    """Analyse one behavioural answer; see the module docstring for every rule.
+    """Analyse one behavioral answer; see the module docstring for every rule.
 
     >>> coach("Situation: our deploys took 40 minutes. Task: my goal was to halve that. "
     ...       "Action: I cached the dependency layer. Result: deploys dropped to 12 minutes.").score
-    75
+    90
     """
     if not isinstance(answer, str):
         raise ValueError(f"the answer must be text, got {type(answer).__name__}")
@@ -524,6 +527,7 @@ def coach(answer: str, *, words_per_minute: float = DEFAULT_WORDS_PER_MINUTE) ->
     strong = (
         not missing
         and quantified
+        and NEAR_TIME_S[0] <= time_s <= NEAR_TIME_S[1]
         and i_share is not None
         and i_share >= STRONG_I_SHARE
         and not flags
@@ -602,7 +606,8 @@ def _load_bank(name: str, columns: tuple[str, ...], label: str, allowed: tuple[s
     if blank:
         raise ValueError(f"in {name}, rows {blank} have an empty answer")
     if frame["id"].duplicated().any():
-        raise ValueError(f"in {name}, ids must be unique: {frame['id'][frame['id'].duplicated()].tolist()}")
+        repeated = frame.loc[frame["id"].duplicated(), "id"].tolist()
+        raise ValueError(f"in {name}, ids must be unique; repeated: {repeated}")
     return frame.reset_index(drop=True)
 
 

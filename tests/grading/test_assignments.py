@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 import harness
+import pytest
 
 ASSIGNMENTS = harness.assignments()
 CASES = [case for a in ASSIGNMENTS for case in harness.cases(a)]

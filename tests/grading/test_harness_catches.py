@@ -6,10 +6,9 @@ import json
 import shutil
 from pathlib import Path
 
+import harness
 import nbformat
 import pytest
-
-import harness
 
 TINY = Path(__file__).parent / "fixtures" / "tiny-course"
 

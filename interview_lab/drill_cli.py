@@ -1,0 +1,221 @@
+"""``python -m interview_lab drill``: the mock-interview drill in a terminal.
+
+One question at a time. Answer it aloud within the time budget shown (2 minutes, 45 for
+system design; nothing waits for the clock), then type a key and Enter:
+
+    r  reveal the key points and the interviewer's follow-up
+    m  missed    p  partial    n  nailed      (grade yourself after revealing)
+    s  skip the question        q  quit (progress is saved after every grade)
+
+Keys are read line by line from standard input, so the drill works in a terminal, through a
+pseudo-terminal and through a pipe (``printf 'r\\nn\\nq\\n' | python -m interview_lab drill``).
+The scheduler and the progress file are those of :mod:`interview_lab.drill`, shared with the
+notebook's widget. Exit status: 0 done, 2 bad options or an unreadable question bank,
+130 interrupted with Ctrl-C (progress so far is kept).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+import time
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import TextIO
+
+from interview_lab import drill, settings
+
+KEYS: dict[str, str] = {
+    "r": "reveal",
+    "reveal": "reveal",
+    "m": "missed",
+    "missed": "missed",
+    "p": "partial",
+    "partial": "partial",
+    "n": "nailed",
+    "nailed": "nailed",
+    "s": "skip",
+    "skip": "skip",
+    "q": "quit",
+    "quit": "quit",
+}
+KEY_HELP = "Keys (then Enter): r reveal, m missed, p partial, n nailed, s skip, q quit."
+WIDTH = 78
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m interview_lab drill",
+        description="Mock-interview drill: answer aloud, reveal the key points, grade yourself.",
+        epilog=KEY_HELP,
+    )
+    parser.add_argument(
+        "--area",
+        action="extend",
+        nargs="+",
+        metavar="AREA",
+        help="practise only these areas (repeatable; e.g. cicd containers 'system design')",
+    )
+    parser.add_argument("--round", dest="round_name", metavar="ROUND", help="practise one round only")
+    parser.add_argument("--count", type=int, default=10, help="questions in the session (default 10)")
+    parser.add_argument("--progress", type=Path, metavar="FILE", help="progress file (default: learner folder)")
+    parser.add_argument("--bank", type=Path, metavar="CSV", help="question bank (default: data/questions.csv)")
+    parser.add_argument("--seed", type=int, help="order of equally urgent questions (default: from the date)")
+    parser.add_argument("--today", metavar="YYYY-MM-DD", help="the date to schedule from (default: today)")
+    return parser
+
+
+class _Session:
+    """The running state of one terminal session (kept small; the arithmetic is in drill)."""
+
+    def __init__(self, out: TextIO, keys: TextIO) -> None:
+        self.out = out
+        self.keys = keys
+        self.grades: list[str] = []
+        self.skipped = 0
+
+    def say(self, text: str = "", indent: str = "") -> None:
+        if text:
+            for line in textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent + "   "):
+                print(line, file=self.out)
+        else:
+            print(file=self.out)
+        self.out.flush()
+
+    def ask(self) -> str | None:
+        """The next key, or None at the end of input."""
+        while True:
+            print("> ", end="", file=self.out)
+            self.out.flush()
+            line = self.keys.readline()
+            if line == "":
+                print(file=self.out)
+                return None
+            word = line.strip().lower()
+            if not word:
+                continue
+            if word in KEYS:
+                return KEYS[word]
+            self.say(f"Unknown key {word!r}. {KEY_HELP}")
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+    now: Callable[[], datetime] = datetime.now,
+    clock: Callable[[], float] = time.monotonic,
+) -> int:
+    """Run a drill session; returns the exit status."""
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    keys = stdin or sys.stdin
+    try:
+        args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    except SystemExit as stop:  # argparse has printed its message
+        return int(stop.code or 0)
+    try:
+        on = date.fromisoformat(args.today) if args.today else settings.today()
+    except ValueError:
+        print(f"--today must be a date like 2026-01-05, got {args.today!r}", file=err)
+        return 2
+    try:
+        bank = drill.load_bank(args.bank)
+        areas = drill.resolve_areas(args.area) if args.area is not None else None
+        round_name = drill.resolve_round(args.round_name)
+        path = args.progress or drill.default_progress_path()
+        loaded = drill.load_progress(path, now())
+        seed = args.seed if args.seed is not None else on.toordinal()
+        session = drill.pick_session(
+            bank, loaded.progress, on, count=args.count, areas=areas, round_name=round_name, seed=seed
+        )
+    except (ValueError, FileNotFoundError) as error:
+        print(f"drill: {error}", file=err)
+        return 2
+    if loaded.notice:
+        print(f"drill: {loaded.notice}", file=err)
+    terminal = _Session(out, keys)
+    progress = loaded.progress
+    mix = drill.session_mix(session, progress, on)
+    terminal.say(
+        f"Mock-interview drill for {on:%a %Y-%m-%d}: {len(session)} question(s), "
+        f"{mix['due']} due for review and {mix['new']} new."
+    )
+    terminal.say(f"Progress file: {path}")
+    if not session:
+        terminal.say("Nothing to practise with these filters: every card is scheduled for later.")
+        coming = drill.next_review(bank, progress, on)
+        if coming is not None:
+            terminal.say(f"Next reviews: {coming[1]} card(s) on {coming[0]:%a %Y-%m-%d}.")
+        return 0
+    terminal.say(KEY_HELP)
+    interrupted = False
+    try:
+        progress = _run(terminal, session, progress, path, on, now, clock)
+    except KeyboardInterrupt:
+        interrupted = True
+        terminal.say()
+        terminal.say("Interrupted: the grades given so far are saved.")
+        progress = drill.load_progress(path, now()).progress
+    terminal.say()
+    terminal.say(drill.session_summary(terminal.grades, terminal.skipped, bank, progress, on))
+    return 130 if interrupted else 0
+
+
+def _run(
+    terminal: _Session,
+    session: Sequence[drill.Question],
+    progress: drill.Progress,
+    path: Path,
+    on: date,
+    now: Callable[[], datetime],
+    clock: Callable[[], float],
+) -> drill.Progress:
+    for number, question in enumerate(session, start=1):
+        terminal.say()
+        terminal.say(
+            f"[{number}/{len(session)}] {question.area} - {question.round} - "
+            f"difficulty {question.difficulty} - {drill.describe_status(progress, question.id, on)}"
+        )
+        terminal.say(question.question, indent="Q: ")
+        budget = question.time_budget_s
+        terminal.say(f"Time budget {drill.format_duration(budget)}: answer aloud, then press r.")
+        started = clock()
+        revealed = False
+        while True:
+            action = terminal.ask()
+            if action is None or action == "quit":
+                return progress
+            if action == "reveal":
+                if not revealed:
+                    took = drill.format_duration(max(clock() - started, 0.0))
+                    terminal.say(f"You took {took} of {drill.format_duration(budget)}.")
+                revealed = True
+                terminal.say("Key points of a strong answer:")
+                for index, point in enumerate(question.key_points, start=1):
+                    terminal.say(point, indent=f"  {index}. ")
+                terminal.say(question.follow_up, indent="Follow-up: ")
+                terminal.say(f"Taught in notebooks/{question.section}.ipynb")
+                terminal.say("Grade yourself: m missed, p partial, n nailed (s skip, q quit).")
+            elif action == "skip":
+                terminal.skipped += 1
+                terminal.say("Skipped: the card keeps its schedule.")
+                break
+            elif not revealed:
+                terminal.say("Reveal the key points first (r), then grade your answer.")
+            else:
+                progress, review, notices = drill.record_and_save(path, question.id, action, on, now())
+                for notice in notices:
+                    terminal.say(notice)
+                terminal.grades.append(action)
+                terminal.say(drill.describe_move(review, progress.cards[question.id]))
+                break
+    return progress
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
