@@ -105,6 +105,8 @@ FARGATE_MEMORY_GIB: dict[float, tuple[float, ...]] = {
 
 
 def _show(value: object) -> str:
+    if isinstance(value, np.generic):
+        value = value.item()
     return repr(value) if isinstance(value, str) else str(value)
 
 
@@ -277,7 +279,7 @@ def validate_fleet(fleet: pd.DataFrame) -> pd.DataFrame:
             group = out.loc[bad, "group"].iloc[0]
             raise ValueError(
                 f"{column} must be a whole number of at least {minimum} "
-                f"(group {group!r}, got {out.loc[bad, column].iloc[0]!r})"
+                f"(group {group!r}, got {_show(out.loc[bad, column].iloc[0])})"
             )
         out[column] = values.astype("int64")
     interval = pd.to_numeric(out["scrape_interval_s"], errors="coerce")
@@ -286,7 +288,7 @@ def validate_fleet(fleet: pd.DataFrame) -> pd.DataFrame:
         group = out.loc[bad, "group"].iloc[0]
         raise ValueError(
             f"scrape_interval_s must be greater than 0 (group {group!r}, "
-            f"got {out.loc[bad, 'scrape_interval_s'].iloc[0]!r})"
+            f"got {_show(out.loc[bad, 'scrape_interval_s'].iloc[0])})"
         )
     out["scrape_interval_s"] = interval.astype("float64")
     if out["group"].duplicated().any():
@@ -762,7 +764,7 @@ def load_curve(
         start, length = n // 3, max(1, n // 6)
         values = np.where((t >= start) & (t < start + length), peak, base)
     else:
-        values = base + (peak - base) * (t / (n - 1) if n > 1 else 0.0)
+        values = base + (peak - base) * (t / (n - 1) if n > 1 else np.zeros(n))
     if noise > 0:
         values = values + np.random.default_rng(seed_value).normal(0.0, noise, n)
     return tuple(float(v) for v in np.clip(values, 0.0, None))

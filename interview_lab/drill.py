@@ -152,7 +152,9 @@ def _problem(frame: pd.DataFrame, mask: pd.Series, sentence: str) -> str | None:
     if not bool(mask.any()):
         return None
     hits = frame.loc[mask, "id"].astype(str)
-    where = ", ".join(f"line {line} ({ident or 'no id'})" for line, ident in zip(_rows(mask), hits, strict=True))
+    where = ", ".join(
+        f"line {line} ({ident or 'no id'})" for line, ident in zip(_rows(mask), hits, strict=True)
+    )
     return f"{sentence}: {where}"
 
 
@@ -175,7 +177,9 @@ def bank_from_frame(frame: pd.DataFrame, *, source: str = "questions.csv") -> tu
     for column in BANK_COLUMNS:
         problems.append(_problem(cells, cells[column].eq(""), f"the column {column!r} is empty on"))
     ids = cells["id"]
-    problems.append(_problem(cells, ids.ne("") & ids.duplicated(keep=False), "the same id is used twice on"))
+    problems.append(
+        _problem(cells, ids.ne("") & ids.duplicated(keep=False), "the same id is used twice on")
+    )
     problems.append(
         _problem(
             cells,
@@ -311,7 +315,9 @@ def filter_bank(
     chosen_areas = set(resolve_areas(areas))
     chosen_round = resolve_round(round_name)
     return tuple(
-        q for q in bank if q.area in chosen_areas and (chosen_round is None or q.round == chosen_round)
+        q
+        for q in bank
+        if q.area in chosen_areas and (chosen_round is None or q.round == chosen_round)
     )
 
 
@@ -336,13 +342,17 @@ class CardState:
                 f"and last reviewed {self.last_reviewed}"
             )
         if self.reviews < 1:
-            raise ValueError(f"a card with a state has been reviewed at least once, got {self.reviews}")
+            raise ValueError(
+                f"a card with a state has been reviewed at least once, got {self.reviews}"
+            )
         if not 0 <= self.lapses <= self.reviews:
             raise ValueError(
                 f"lapses must be between 0 and the number of reviews ({self.reviews}), got {self.lapses}"
             )
         if self.last_grade not in GRADES:
-            raise ValueError(f"the grade must be one of {', '.join(GRADES)}, got {self.last_grade!r}")
+            raise ValueError(
+                f"the grade must be one of {', '.join(GRADES)}, got {self.last_grade!r}"
+            )
 
 
 @dataclass(frozen=True)
@@ -398,15 +408,19 @@ def schedule(state: CardState | None, grade: str, on: date) -> CardState:
     """A card's state after a graded review on day ``on`` (``state`` None: a new card).
 
     The next review is ``on`` plus the new box's interval. A review dated before the card's
-    last review (a clock set back) counts as made on the day of the last review, so a card
-    never becomes due earlier than its history allows.
+    last review (a clock set back) counts as made on the day of the last review. A nailed
+    card is never due sooner than it was before (this matters only for a state whose due
+    date was set by hand or by other intervals; otherwise the longer interval ensures it).
     """
     box_before = 0 if state is None else state.box
     box = next_box(box_before, grade)
     day = on if state is None else max(on, state.last_reviewed)
+    due = day + timedelta(days=interval_days(box))
+    if grade == "nailed" and state is not None:
+        due = max(due, state.due)  # a nailed card is never due sooner than it was
     return CardState(
         box=box,
-        due=day + timedelta(days=interval_days(box)),
+        due=due,
         last_reviewed=day,
         reviews=1 if state is None else state.reviews + 1,
         lapses=(0 if state is None else state.lapses) + (grade == "missed"),
@@ -491,7 +505,9 @@ def _joined(bank: Sequence[Question], progress: Progress) -> pd.DataFrame:
         {
             "id": pd.Series(list(progress.cards.keys()), dtype=object),
             "box": pd.Series([s.box for s in progress.cards.values()], dtype="int64"),
-            "due": pd.to_datetime(pd.Series([s.due for s in progress.cards.values()], dtype=object)),
+            "due": pd.to_datetime(
+                pd.Series([s.due for s in progress.cards.values()], dtype=object)
+            ),
         }
     )
     frame = bank_frame(bank).merge(states, on="id", how="left")
@@ -611,8 +627,12 @@ def readiness(bank: Sequence[Question], progress: Progress) -> pd.DataFrame:
     frame["mastered"] = frame["box"].eq(N_BOXES)
     table = (
         frame.groupby("area", sort=False)
-        .agg(cards=("id", "size"), seen=("seen", "sum"), mastered=("mastered", "sum"),
-             readiness_pct=("mastery", "mean"))
+        .agg(
+            cards=("id", "size"),
+            seen=("seen", "sum"),
+            mastered=("mastered", "sum"),
+            readiness_pct=("mastery", "mean"),
+        )
         .reindex([a for a in AREAS if a in set(frame["area"])])
         .reset_index()
     )
@@ -620,7 +640,9 @@ def readiness(bank: Sequence[Question], progress: Progress) -> pd.DataFrame:
     table[["cards", "seen", "mastered"]] = table[["cards", "seen", "mastered"]].astype(int)
     pct = table["readiness_pct"].to_numpy()
     table["band"] = np.select(
-        [pct >= low for low, _ in READINESS_BANDS], [label for _, label in READINESS_BANDS], default=""
+        [pct >= low for low, _ in READINESS_BANDS],
+        [label for _, label in READINESS_BANDS],
+        default="",
     )
     return table
 
@@ -741,7 +763,9 @@ def _date(record: Mapping, name: str, where: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError as error:
-        raise ProgressFileError(f"{where}: {name!r} must be a date like 2026-01-05, got {text!r}") from error
+        raise ProgressFileError(
+            f"{where}: {name!r} must be a date like 2026-01-05, got {text!r}"
+        ) from error
 
 
 def progress_from_dict(data: object) -> Progress:
@@ -749,7 +773,7 @@ def progress_from_dict(data: object) -> Progress:
     if not isinstance(data, dict):
         raise ProgressFileError("it does not hold a JSON object")
     if data.get("format") != FORMAT_MARKER:
-        raise ProgressFileError(f"it is not a drill progress file (no \"format\": \"{FORMAT_MARKER}\")")
+        raise ProgressFileError(f'it is not a drill progress file (no "format": "{FORMAT_MARKER}")')
     if data.get("version") != FORMAT_VERSION:
         raise ProgressFileError(
             f"it has format version {data.get('version')!r}; this course reads version {FORMAT_VERSION}"
@@ -788,7 +812,9 @@ def progress_from_dict(data: object) -> Progress:
             raise ProgressFileError(f"{where}: unknown grade {grade!r}")
         covered, points = raw.get("covered"), raw.get("key_points")
         for name, value in (("covered", covered), ("key_points", points)):
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int) or value < 0
+            ):
                 raise ProgressFileError(f"{where}: {name!r} must be empty or a whole number >= 0")
         if (covered is None) != (points is None) or (covered is not None and covered > points):
             raise ProgressFileError(f"{where}: 'covered' must be between 0 and 'key_points'")
@@ -815,7 +841,9 @@ def progress_from_json(text: str) -> Progress:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
-        raise ProgressFileError(f"it is not valid JSON ({error.msg} at line {error.lineno})") from error
+        raise ProgressFileError(
+            f"it is not valid JSON ({error.msg} at line {error.lineno})"
+        ) from error
     return progress_from_dict(data)
 
 
@@ -877,7 +905,9 @@ def write_atomically(path: Path, text: str) -> None:
     fsync'ed so the rename itself is durable.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    descriptor, temporary = tempfile.mkstemp(
+        prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
+    )
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
             handle.write(text)

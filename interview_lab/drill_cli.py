@@ -17,6 +17,7 @@ notebook's widget. Exit status: 0 done, 2 bad options or an unreadable question 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import textwrap
 import time
@@ -58,12 +59,24 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="AREA",
         help="practise only these areas (repeatable; e.g. cicd containers 'system design')",
     )
-    parser.add_argument("--round", dest="round_name", metavar="ROUND", help="practise one round only")
-    parser.add_argument("--count", type=int, default=10, help="questions in the session (default 10)")
-    parser.add_argument("--progress", type=Path, metavar="FILE", help="progress file (default: learner folder)")
-    parser.add_argument("--bank", type=Path, metavar="CSV", help="question bank (default: data/questions.csv)")
-    parser.add_argument("--seed", type=int, help="order of equally urgent questions (default: from the date)")
-    parser.add_argument("--today", metavar="YYYY-MM-DD", help="the date to schedule from (default: today)")
+    parser.add_argument(
+        "--round", dest="round_name", metavar="ROUND", help="practise one round only"
+    )
+    parser.add_argument(
+        "--count", type=int, default=10, help="questions in the session (default 10)"
+    )
+    parser.add_argument(
+        "--progress", type=Path, metavar="FILE", help="progress file (default: learner folder)"
+    )
+    parser.add_argument(
+        "--bank", type=Path, metavar="CSV", help="question bank (default: data/questions.csv)"
+    )
+    parser.add_argument(
+        "--seed", type=int, help="order of equally urgent questions (default: from the date)"
+    )
+    parser.add_argument(
+        "--today", metavar="YYYY-MM-DD", help="the date to schedule from (default: today)"
+    )
     return parser
 
 
@@ -77,11 +90,13 @@ class _Session:
         self.skipped = 0
 
     def say(self, text: str = "", indent: str = "") -> None:
-        if text:
-            for line in textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent + "   "):
+        hanging = " " * (len(indent) or 3)
+        for paragraph in text.split("\n") if text else [""]:
+            lines = textwrap.wrap(
+                paragraph, WIDTH, initial_indent=indent, subsequent_indent=hanging
+            )
+            for line in lines or [""]:
                 print(line, file=self.out)
-        else:
-            print(file=self.out)
         self.out.flush()
 
     def ask(self) -> str | None:
@@ -115,8 +130,9 @@ def main(
     err = stderr or sys.stderr
     keys = stdin or sys.stdin
     try:
-        args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
-    except SystemExit as stop:  # argparse has printed its message
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    except SystemExit as stop:  # argparse has printed its help or its complaint
         return int(stop.code or 0)
     try:
         on = date.fromisoformat(args.today) if args.today else settings.today()
@@ -131,7 +147,13 @@ def main(
         loaded = drill.load_progress(path, now())
         seed = args.seed if args.seed is not None else on.toordinal()
         session = drill.pick_session(
-            bank, loaded.progress, on, count=args.count, areas=areas, round_name=round_name, seed=seed
+            bank,
+            loaded.progress,
+            on,
+            count=args.count,
+            areas=areas,
+            round_name=round_name,
+            seed=seed,
         )
     except (ValueError, FileNotFoundError) as error:
         print(f"drill: {error}", file=err)
@@ -208,7 +230,9 @@ def _run(
             elif not revealed:
                 terminal.say("Reveal the key points first (r), then grade your answer.")
             else:
-                progress, review, notices = drill.record_and_save(path, question.id, action, on, now())
+                progress, review, notices = drill.record_and_save(
+                    path, question.id, action, on, now()
+                )
                 for notice in notices:
                     terminal.say(notice)
                 terminal.grades.append(action)

@@ -209,6 +209,13 @@ def _largest_remainder(weights: np.ndarray, total: int) -> np.ndarray:
     return base
 
 
+def default_interview_date(today: date, days_ahead: int = 21) -> date:
+    """A starting interview date for the planner: ``days_ahead`` days after ``today``."""
+    if days_ahead < 1:
+        raise ValueError(f"days_ahead must be at least 1, got {days_ahead}")
+    return today + timedelta(days=days_ahead)
+
+
 def _check_date(value: object, name: str) -> date:
     if value is None:
         raise ValueError(f"choose {name}")

@@ -116,7 +116,8 @@ _ACTION_VERBS = (
     r"|reverted|talked|listened|pushed back|thanked|read|studied|practi[sc]ed|spent|chose"
     r"|picked|wrote up|opened|merged|ported|mentored|taught|interviewed|gathered|collected"
     r"|defined|planned|estimated|calculated|sketched|ran through|walked|called|pulled"
-    r"|bisected|isolated|reconfigured|recreated|limited|capped|moved"
+    r"|bisected|isolated|reconfigured|recreated|limited|capped|deleted|silenced|muted|grouped"
+    r"|exported|sorted|raised|lowered|dropped|kept|wrote down|checked|looked|found|paused|freed"
 )
 ACTION_CUES = re.compile(
     rf"\b(?:(?:I|we)\s+(?:first\s+|then\s+|also\s+|quickly\s+|personally\s+|finally\s+)?"
@@ -701,3 +702,11 @@ def quiz_tally(quiz: pd.DataFrame, guesses: Mapping[str, str]) -> QuizTally:
         correct=int((given == key.reindex(given.index)).sum()),
         total=len(quiz),
     )
+
+
+def next_quiz_item(quiz: pd.DataFrame, item_id: str) -> str:
+    """The id of the item after ``item_id`` (the first one after the last)."""
+    ids = quiz["id"].tolist()
+    if item_id not in ids:
+        raise ValueError(f"there is no quiz item {item_id!r}")
+    return ids[(ids.index(item_id) + 1) % len(ids)]

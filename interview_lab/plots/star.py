@@ -20,7 +20,8 @@ def score_breakdown(report: StarReport) -> Figure:
     available = [top for _, _, top in report.score_parts][::-1]
     ax.barh(names, available, color=PALETTE["sky"], alpha=0.35, label="available")
     bars = ax.barh(names, earned, color=PALETTE["blue"], label="earned")
-    ax.bar_label(bars, labels=[f"{e} / {a}" for e, a in zip(earned, available)], padding=3)
+    labels = [f"{e} / {a}" for e, a in zip(earned, available, strict=True)]
+    ax.bar_label(bars, labels=labels, padding=3)
     if report.red_flags:
         ax.text(
             0.99, 0.02, f"red flags: {len(report.red_flags)} (each costs points)",

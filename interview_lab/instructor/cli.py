@@ -1,0 +1,276 @@
+"""``python -m interview_lab release | grade | feedback | report``: the instructor's commands.
+
+Exit status: 0 when everything asked for was done, 1 when some of it failed (e.g. some
+submissions could not be graded; the summary says which and why), 2 for bad usage (unknown
+assignment or student, a refusal such as feedback before the due date).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from pathlib import Path
+
+from .course import Course, environment_with_bin, generate_assignment, now_utc, quiet_logger
+
+
+class UsageError(Exception):
+    """Bad usage: the message is printed and the command exits 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse would sys.exit(2); raise instead
+        raise UsageError(f"{self.prog}: {message}\n{self.format_usage().strip()}")
+
+
+def _parser(name: str, description: str) -> _Parser:
+    parser = _Parser(prog=f"python -m interview_lab {name}", description=description)
+    parser.add_argument("--course", default=None,
+                        help="the course folder (default: the current folder, else the package's course)")
+    return parser
+
+
+def _course(option: str | None) -> Course:
+    if option:
+        return Course.at(option)
+    here = Path.cwd()
+    if (here / "nbgrader_config.py").is_file():
+        return Course.at(here)
+    from interview_lab.settings import course_root
+
+    return Course.at(course_root())
+
+
+def _known_assignment(course: Course, assignment: str) -> None:
+    known = course.assignments()
+    if assignment not in known:
+        raise UsageError(
+            f"no assignment {assignment!r} in {course.folder('source')}"
+            + (f"; known: {', '.join(known)}" if known else "")
+        )
+
+
+def _run(body, argv: list[str]) -> int:
+    os.environ["PATH"] = environment_with_bin()["PATH"]  # nbgrader runs alembic by name
+    try:
+        return body(argv)
+    except UsageError as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+# --------------------------------------------------------------------------- release
+
+
+def release_main(argv: list[str]) -> int:
+    """Regenerate ``release/`` from ``source/`` with nbgrader (generate_assignment --force)."""
+
+    def body(argv: list[str]) -> int:
+        parser = _parser("release", "Regenerate release/ from source/ with nbgrader.")
+        parser.add_argument("assignments", nargs="*", help="assignment ids (default: all under source/)")
+        args = parser.parse_args(argv)
+        course = _course(args.course)
+        targets = args.assignments or course.assignments()
+        if not targets:
+            raise UsageError(f"no assignments under {course.folder('source')}")
+        for assignment in targets:
+            _known_assignment(course, assignment)
+        failed = 0
+        for assignment in targets:
+            try:
+                warnings = generate_assignment(course, assignment)
+            except RuntimeError as error:
+                failed += 1
+                print(f"{assignment}: FAILED: {error}")
+                continue
+            shown = [w.splitlines()[0] for w in warnings if "Removing existing" not in w]
+            print(f"release/{assignment}: regenerated" + (f" ({'; '.join(shown)})" if shown else ""))
+        return 1 if failed else 0
+
+    return _run(body, argv)
+
+
+# --------------------------------------------------------------------------- grade
+
+
+def _jobs(value: str) -> int:
+    from .parallel import auto_jobs
+
+    if value == "auto":
+        return auto_jobs()
+    try:
+        jobs = int(value)
+    except ValueError:
+        raise UsageError(f"--jobs must be a whole number or 'auto', got {value!r}") from None
+    if jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, got {jobs}")
+    return jobs
+
+
+def summary_table(outcomes) -> str:
+    """The summary: student, score, max, status (graded / failed: reason), one line each."""
+    rows = [("student", "score", "max", "status")]
+    for outcome in sorted(outcomes, key=lambda o: o.student):
+        score = "-" if outcome.score is None else f"{outcome.score:g}"
+        maximum = f"{outcome.max_score:g}" if outcome.max_score else "-"
+        rows.append((outcome.student, score, maximum, outcome.status))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    lines = [f"{r[0]:<{widths[0]}}  {r[1]:>{widths[1]}}  {r[2]:>{widths[2]}}  {r[3]}" for r in rows]
+    lines.insert(1, "-" * max(len(line) for line in lines))
+    return "\n".join(lines)
+
+
+def grade_main(argv: list[str]) -> int:
+    """Autograde every collected submission of an assignment, N at once."""
+
+    def body(argv: list[str]) -> int:
+        parser = _parser("grade", "Autograde every submission under submitted/ with nbgrader.")
+        parser.add_argument("assignment")
+        parser.add_argument("--jobs", default="auto", help="submissions graded at once: a number or 'auto' (one per core)")
+        parser.add_argument("--student", nargs="+", action="extend", default=[], metavar="ID",
+                            help="grade only these students")
+        parser.add_argument("--timeout", type=int, default=None, metavar="SECONDS",
+                            help="cell timeout (default: Execute.timeout from nbgrader_config.py)")
+        parser.add_argument("--grant-traverse", action="store_true",
+                            help="as root: let the grading users pass through (o+x) folders on the "
+                                 "way to the Python environment, for this run only")
+        parser.add_argument("--csv", default=None, help="where to write grades.csv (default: the course folder)")
+        args = parser.parse_args(argv)
+        jobs = _jobs(args.jobs)
+        if args.timeout is not None and args.timeout < 1:
+            raise UsageError(f"--timeout must be at least 1 second, got {args.timeout}")
+        course = _course(args.course)
+        _known_assignment(course, args.assignment)
+        found = course.submitted_students(args.assignment)
+        students = args.student or found
+        unknown = sorted(set(students) - set(found))
+        if unknown:
+            raise UsageError(f"no submission of {args.assignment} for: {', '.join(unknown)}")
+        if not students:
+            raise UsageError(f"no submissions under {course.folder('submitted')}/*/{args.assignment}/")
+        return _grade(course, args.assignment, sorted(set(students)), jobs, args)
+
+    return _run(body, argv)
+
+
+def _grade(course: Course, assignment: str, students: list[str], jobs: int, args) -> int:
+    from .isolation import leased_users, locked_course, running_as_root
+    from .parallel import GradingRun, export_grades
+    from .progress import Progress
+
+    jobs = min(jobs, len(students))
+    progress = Progress(len(students))
+    progress.start(f"grading {len(students)} submissions of {assignment}, {jobs} at a time")
+
+    def shown(outcome) -> None:
+        detail = (f"{outcome.score:g}/{outcome.max_score:g}" if outcome.graded else outcome.status)
+        progress.advance(outcome.student, outcome.graded, detail)
+
+    with contextlib.ExitStack() as stack:
+        users = None
+        if running_as_root():
+            users = stack.enter_context(leased_users(jobs))
+            try:
+                notes = stack.enter_context(locked_course(course.root, users[0], args.grant_traverse))
+            except PermissionError as error:
+                progress.finish()
+                print(f"error: {error}", file=sys.stderr)
+                return 2
+            if notes:
+                print("course made private to kernels for this run: " + ", ".join(notes), file=sys.stderr)
+        run = GradingRun(course, assignment, students, jobs, users, args.timeout, on_result=shown)
+        outcomes = run.run()
+    progress.finish()
+    for message in run.messages:
+        print(message, file=sys.stderr)
+    csv_path = Path(args.csv) if args.csv else course.root / "grades.csv"
+    export_grades(course, csv_path)
+    print(summary_table(outcomes.values()))
+    failed = [o for o in outcomes.values() if not o.graded]
+    print(f"\n{len(outcomes) - len(failed)} graded, {len(failed)} failed; grades: {csv_path}")
+    return 1 if failed else 0
+
+
+# --------------------------------------------------------------------------- feedback
+
+
+def feedback_main(argv: list[str]) -> int:
+    """nbgrader's feedback HTML for every graded student, once the due date has passed."""
+
+    def body(argv: list[str]) -> int:
+        from nbgrader.converters import GenerateFeedback, NbGraderException
+
+        parser = _parser("feedback", "Feedback HTML (with the hidden tests) for every graded student.")
+        parser.add_argument("assignment")
+        parser.add_argument("--force", action="store_true",
+                            help="generate before the due date (students who have not submitted yet "
+                                 "would see the hidden tests)")
+        parser.add_argument("--student", nargs="+", action="extend", default=[], metavar="ID")
+        args = parser.parse_args(argv)
+        course = _course(args.course)
+        _known_assignment(course, args.assignment)
+        due = course.due_date(args.assignment)
+        if not args.force:
+            if due is None:
+                raise UsageError(
+                    f"{args.assignment} has no due date in the gradebook, so feedback (which shows "
+                    "the hidden tests) could reach students who have not submitted yet. Set one with "
+                    f"`nbgrader db assignment add {args.assignment} --duedate=\"2026-03-01 17:00 UTC\"` "
+                    "or pass --force"
+                )
+            if now_utc() < due:
+                raise UsageError(
+                    f"{args.assignment} is due {due:%Y-%m-%d %H:%M} UTC: feedback shows the hidden "
+                    "tests, so it waits for the due date (pass --force to override)"
+                )
+        autograded = course.folder("autograded")
+        graded = sorted(p.parent.name for p in autograded.glob(f"*/{args.assignment}") if p.is_dir())
+        students = [s for s in graded if not args.student or s in args.student]
+        if not students:
+            raise UsageError(f"no graded submissions of {args.assignment}: run grade first")
+        failed = 0
+        for student in students:
+            cfg = course.config(**{"BaseConverter.force": True})
+            cd = course.coursedir(cfg, assignment_id=args.assignment, student_id=student)
+            log, handler = quiet_logger("feedback")
+            try:
+                GenerateFeedback(coursedir=cd, config=cfg, log=log).start()
+            except NbGraderException:
+                failed += 1
+                reason = next((m.splitlines()[0] for m in handler.messages() if m.strip()), "unknown error")
+                print(f"{student}: FAILED: {reason}")
+                continue
+            out = course.folder("feedback") / student / args.assignment
+            print(f"{student}: " + ", ".join(str(p.relative_to(course.root)) for p in sorted(out.glob("*.html"))))
+        return 1 if failed else 0
+
+    return _run(body, argv)
+
+
+# --------------------------------------------------------------------------- report
+
+
+def report_main(argv: list[str]) -> int:
+    """Score distribution (PNG) and pass rate per graded cell (CSV) of an assignment."""
+
+    def body(argv: list[str]) -> int:
+        from .report import write_report
+
+        parser = _parser("report", "Score distribution and pass rate per graded cell.")
+        parser.add_argument("assignment")
+        parser.add_argument("--out", default=None, help="output folder (default: reports/ASSIGNMENT)")
+        args = parser.parse_args(argv)
+        course = _course(args.course)
+        _known_assignment(course, args.assignment)
+        out = Path(args.out) if args.out else course.root / "reports" / args.assignment
+        png, csv, table = write_report(course, args.assignment, out)
+        print(table.to_string(index=False))
+        print(f"\n{png}\n{csv}")
+        return 0
+
+    return _run(body, argv)

@@ -1,0 +1,585 @@
+"""Grade many submissions at once with nbgrader's ``Autograde``, safely.
+
+How it works (and why the gradebook never reports "database is locked"):
+
+1. **Execute, in parallel, on copies.** A pool of N long-lived worker processes (they import
+   nbgrader once) takes one submission at a time. For each, the worker copies the submission
+   (regular files only) and a snapshot of the gradebook into a private working folder outside
+   the course, and runs nbgrader's own ``Autograde`` converter there, unchanged except that its
+   ``Execute`` step is :class:`~interview_lab.instructor.isolation.IsolatedExecute` (the kernel
+   in a sandbox, as an unprivileged user when root). Everything that converter writes goes to
+   the private copy, so workers share no file and no database.
+2. **Record, one writer.** The main process takes each executed notebook as it arrives and
+   runs nbgrader's ``Autograde`` once more on it, against the real course and gradebook, with
+   execution switched off: exactly nbgrader's own ``autograde --no-execute`` (``Execute`` and
+   ``ClearOutput`` disabled). nbgrader itself restores the test cells, scores the outputs,
+   applies the late penalty and writes ``autograded/``. Only this process ever writes to the
+   gradebook, one submission after another, so SQLite never sees two writers.
+
+Both steps are nbgrader's code, so the scores are the ones a sequential ``nbgrader autograde``
+gives (a test checks it). ``submitted/`` and ``source/`` are only ever read. A submission
+that cannot be graded (its kernel died, its notebook is not JSON, ...) is reported with a
+one-line reason and the others carry on.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import dataclasses
+import json
+import logging
+import multiprocessing
+import os
+import resource
+import shutil
+import signal
+import sqlite3
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nbconvert.preprocessors import Preprocessor
+from traitlets import Integer
+
+from .course import Course, check_student_id, generate_assignment, quiet_logger
+from .isolation import (
+    GraderUser,
+    IsolatedExecute,
+    create_sandbox,
+    kill_user_processes,
+    remove_sandbox,
+)
+
+# Process-wide timings of the current job (one job at a time per worker process).
+TIMINGS: dict[str, float] = {}
+
+
+def _add_timing(name: str, seconds: float) -> None:
+    TIMINGS[name] = TIMINGS.get(name, 0.0) + seconds
+
+
+class TimedExecute(IsolatedExecute):
+    """:class:`IsolatedExecute` that also records where its time goes (for the benchmark)."""
+
+    async def async_start_new_kernel(self, **kwargs):
+        started = time.perf_counter()
+        await super().async_start_new_kernel(**kwargs)
+        _add_timing("kernel_launch_s", time.perf_counter() - started)
+
+    async def async_start_new_kernel_client(self):
+        started = time.perf_counter()
+        client = await super().async_start_new_kernel_client()
+        _add_timing("kernel_ready_s", time.perf_counter() - started)
+        return client
+
+    async def _async_cleanup_kernel(self):
+        started = time.perf_counter()
+        await super()._async_cleanup_kernel()
+        _add_timing("kernel_shutdown_s", time.perf_counter() - started)
+
+    def preprocess(self, nb, resources=None, km=None):
+        started = time.perf_counter()
+        try:
+            return super().preprocess(nb, resources, km)
+        finally:
+            _add_timing("execute_s", time.perf_counter() - started)
+
+
+TRUNCATION_MARK = "... output truncated by the grader"
+
+
+class TruncateOutput(Preprocessor):
+    """Cut any single output's text to ``max_chars`` (nbgrader's LimitOutput counts lines only,
+    so one 50 MB line would otherwise land in the autograded notebook and the feedback)."""
+
+    max_chars = Integer(100_000, help="characters kept of one output's text").tag(config=True)
+
+    def _cut(self, text: str) -> str:
+        if len(text) <= self.max_chars:
+            return text
+        return f"{text[: self.max_chars]}\n{TRUNCATION_MARK} ({len(text):,} characters in all) ...\n"
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code":
+            return cell, resources
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream":
+                output["text"] = self._cut(output.get("text", ""))
+            elif "data" in output:
+                for mime in ("text/plain", "text/html"):
+                    if isinstance(output["data"].get(mime), str):
+                        output["data"][mime] = self._cut(output["data"][mime])
+        return cell, resources
+
+
+@dataclass(frozen=True)
+class GradeJob:
+    """One submission for a worker to execute."""
+
+    course_root: str
+    assignment: str
+    student: str
+    work_dir: str  # private to this job (root-only when root)
+    snapshot_db: str
+    sandbox_parent: str
+    user: GraderUser | None
+    mpl_template: str
+    cell_timeout_s: int | None
+    release_files: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Executed:
+    """What a worker reports back for one submission."""
+
+    student: str
+    ok: bool
+    reason: str
+    notes: tuple[str, ...]
+    stage_dir: str  # holds <student>/<assignment>/ with the executed notebooks
+    private_score: float | None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of grading one student, as the summary shows it."""
+
+    student: str
+    graded: bool
+    reason: str  # why it failed; empty when graded
+    score: float | None  # after the late penalty, as grades.csv's `score`
+    max_score: float
+    notes: tuple[str, ...] = ()
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def status(self) -> str:
+        if not self.graded:
+            return f"failed: {self.reason}"
+        return "graded" + (f" ({'; '.join(self.notes)})" if self.notes else "")
+
+
+def stage_submission(source: Path, target: Path) -> list[str]:
+    """Copy a submission's regular files (never symlinks or devices); returns what was skipped."""
+    skipped = []
+    target.mkdir(parents=True, exist_ok=True)
+    for path in sorted(source.rglob("*")):
+        rel = path.relative_to(source)
+        if path.is_symlink():
+            skipped.append(f"ignored symlink {rel}")
+        elif path.is_dir():
+            (target / rel).mkdir(parents=True, exist_ok=True)
+        elif path.is_file():
+            shutil.copyfile(path, target / rel)
+        else:
+            skipped.append(f"ignored special file {rel}")
+    return skipped
+
+
+def autograde_preprocessors(cfg) -> list:
+    """The course's autograde steps with ``Execute`` swapped for the isolated one."""
+    from nbgrader.converters import Autograde
+    from nbgrader.preprocessors import Execute, LimitOutput
+
+    configured = cfg.Autograde.get("autograde_preprocessors") if "Autograde" in cfg else None
+    steps = list(configured or Autograde.autograde_preprocessors.default_value)
+    out = []
+    for step in steps:
+        if step is Execute or (isinstance(step, str) and step.endswith(".Execute")):
+            out.append(TimedExecute)
+        else:
+            out.append(step)
+        if step is LimitOutput:
+            out.append(TruncateOutput)
+    return out
+
+
+def _failure_reason(messages: list[str], assignment: str, submitted: Path) -> str:
+    text = "\n".join(messages)
+    if "DeadKernelError" in text or "Kernel died" in text:
+        return "the kernel died while running the notebook (os._exit, a crash or out of memory)"
+    if "NotJSONError" in text or "JSONDecodeError" in text or "Notebook does not appear to be JSON" in text:
+        return "the notebook is not valid notebook JSON (damaged file)"
+    if "No notebooks found" in text or "No notebooks were matched" in text:
+        found = sorted(p.name for p in submitted.glob("*.ipynb")) if submitted.is_dir() else []
+        extra = f" (found: {', '.join(found)})" if found else ""
+        return f"no notebook with the assignment's name ({assignment}.ipynb){extra}"
+    if "UnresponsiveKernelError" in text or "unresponsive" in text:
+        return "the kernel stopped responding and could not be interrupted"
+    if "ValidationError" in text:
+        return "the notebook is not a valid notebook (nbformat validation failed)"
+    if "SchemaTooOldError" in text or "SchemaTooNewError" in text:
+        return "the notebook's nbgrader metadata has the wrong version"
+    for message in messages:
+        for line in reversed(message.strip().splitlines()):
+            if line.strip() and not line.startswith(" "):
+                return line.strip()[:160]
+    return "nbgrader could not grade it (no detail)"
+
+
+def _notes_from(messages: list[str], notebooks: list[Path], release_files: tuple[str, ...],
+                staged: Path, skipped: list[str]) -> list[str]:
+    notes: list[str] = list(skipped)
+    restored = sorted({m.split("Missing grade cell ")[1].split(" ")[0]
+                       for m in messages if m.startswith("Missing grade cell ")})
+    if restored:
+        notes.append("restored deleted cells " + ", ".join(restored))
+    edited = sorted({m.split(" for cell ")[1].split(" ")[0]
+                     for m in messages if m.startswith("Attribute 'checksum' for cell ")})
+    if edited:
+        notes.append("restored edited cells " + ", ".join(edited))
+    missing = sorted(Path(m.split("No submitted file: ")[1]).name
+                     for m in messages if m.startswith("No submitted file: "))
+    if missing:
+        notes.append("missing " + ", ".join(missing) + " (0 points)")
+    timed_out, exited, truncated = [], [], False
+    for path in notebooks:
+        nb = json.loads(path.read_text())
+        for index, cell in enumerate(nb.get("cells", [])):
+            cell_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") or f"cell {index}"
+            for output in cell.get("outputs", []):
+                if output.get("output_type") == "error":
+                    if output.get("ename") == "CellTimeoutError":
+                        timed_out.append(cell_id)
+                    elif output.get("ename") == "SystemExit":
+                        exited.append(cell_id)
+                text = output.get("text", "")
+                if isinstance(text, str) and TRUNCATION_MARK in text:
+                    truncated = True
+    if timed_out:
+        notes.append("cell timeout in " + ", ".join(timed_out))
+    if exited:
+        notes.append("sys.exit() in " + ", ".join(exited))
+    if truncated:
+        notes.append("huge output truncated")
+    known = set(release_files) | {"timestamp.txt"}
+    extra = sorted(str(p.relative_to(staged)) for p in staged.rglob("*")
+                   if p.is_file() and str(p.relative_to(staged)) not in known)
+    if extra:
+        notes.append("extra files kept: " + ", ".join(extra[:3]) + (" ..." if len(extra) > 3 else ""))
+    return notes
+
+
+def _cpu() -> tuple[float, float]:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, kids.ru_utime + kids.ru_stime
+
+
+def execute_submission(job: GradeJob) -> Executed:
+    """Step 1, in a worker: nbgrader's Autograde on private copies, kernel isolated."""
+    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.converters import Autograde, NbGraderException
+
+    TIMINGS.clear()
+    wall0 = time.perf_counter()
+    cpu_self0, cpu_kids0 = _cpu()
+    course = Course(Path(job.course_root))
+    work = Path(job.work_dir)
+    submitted = course.folder("submitted") / job.student / job.assignment
+    staged = work / "submitted" / job.student / job.assignment
+    skipped = stage_submission(submitted, staged)
+    db = work / "gradebook.db"
+    shutil.copyfile(job.snapshot_db, db)
+    sandbox = create_sandbox(Path(job.sandbox_parent), job.user)
+    overrides: dict[str, object] = {
+        "CourseDirectory.root": str(work),
+        "CourseDirectory.source_directory": str(course.folder("source")),
+        "CourseDirectory.submitted_directory": "submitted",
+        "CourseDirectory.autograded_directory": "autograded",
+        "CourseDirectory.db_url": f"sqlite:///{db}",
+        "CourseDirectory.assignment_id": job.assignment,
+        "CourseDirectory.student_id": job.student,
+        "BaseConverter.force": True,
+        "Autograde.create_student": True,
+        "IsolatedExecute.sandbox": str(sandbox),
+        "IsolatedExecute.private_dir": str(work),
+        "IsolatedExecute.mpl_template": job.mpl_template if Path(job.mpl_template).is_dir() else "",
+        "IsolatedExecute.run_as": (
+            {"name": job.user.name, "uid": job.user.uid, "gid": job.user.gid} if job.user else {}
+        ),
+    }
+    if job.cell_timeout_s is not None:
+        overrides["Execute.timeout"] = job.cell_timeout_s
+    cfg = course.config(**overrides)
+    cfg.Autograde.autograde_preprocessors = autograde_preprocessors(cfg)
+    cd = course.coursedir(cfg)
+    log, handler = quiet_logger(f"worker{os.getpid()}")
+    converter = Autograde(coursedir=cd, config=cfg, log=log)
+    ok, reason = True, ""
+    prep0 = time.perf_counter()
+    try:
+        converter.start()
+    except NbGraderException:
+        ok = False
+    except Exception as error:  # nbgrader raised outside its own error handling
+        ok = False
+        handler.records.append(logging.makeLogRecord(
+            {"msg": traceback.format_exc(), "levelno": logging.ERROR, "levelname": "ERROR"}))
+        reason = f"{type(error).__name__}: {error}"[:160]
+    finally:
+        _add_timing("nbgrader_s", time.perf_counter() - prep0)
+        if job.user is not None:
+            kill_user_processes(job.user)
+        remove_sandbox(sandbox, job.mpl_template)
+    messages = handler.messages()
+    autograded = work / "autograded" / job.student / job.assignment
+    notebooks = sorted(autograded.glob("*.ipynb")) if autograded.is_dir() else []
+    if ok and not notebooks:
+        ok = False
+    if not ok and not reason:
+        reason = _failure_reason(messages, job.assignment, staged)
+    notes: list[str] = []
+    private_score = None
+    stage_root = work / "stage"
+    if ok:
+        notes = _notes_from(messages, notebooks, job.release_files, staged, skipped)
+        with Gradebook(f"sqlite:///{db}") as gb:
+            try:
+                private_score = float(gb.find_submission(job.assignment, job.student).score)
+            except MissingEntry:
+                private_score = None
+        target = stage_root / job.student / job.assignment
+        shutil.copytree(staged, target)
+        for notebook in notebooks:
+            shutil.copyfile(notebook, target / notebook.name)
+    cpu_self1, cpu_kids1 = _cpu()
+    timings = dict(TIMINGS)
+    timings["worker_wall_s"] = time.perf_counter() - wall0
+    timings["worker_cpu_s"] = cpu_self1 - cpu_self0
+    timings["kernel_cpu_s"] = cpu_kids1 - cpu_kids0
+    return Executed(job.student, ok, reason, tuple(notes), str(stage_root), private_score, timings)
+
+
+def record_submission(course: Course, assignment: str, student: str, stage_root: Path) -> tuple[bool, str]:
+    """Step 2, in the main process: nbgrader's Autograde with execution off, into the course."""
+    from nbgrader.converters import Autograde, NbGraderException
+
+    overrides: dict[str, object] = {
+        "CourseDirectory.submitted_directory": str(stage_root),
+        "CourseDirectory.assignment_id": assignment,
+        "CourseDirectory.student_id": student,
+        "BaseConverter.force": True,
+        "Autograde.create_student": True,
+        "Execute.enabled": False,
+        "ClearOutput.enabled": False,
+    }
+    cfg = course.config(**overrides)
+    cd = course.coursedir(cfg)
+    log, handler = quiet_logger("recorder")
+    try:
+        Autograde(coursedir=cd, config=cfg, log=log).start()
+    except NbGraderException:
+        errors = handler.messages(logging.ERROR)
+        return False, _failure_reason(errors, assignment, stage_root / student / assignment)
+    return True, ""
+
+
+def gradebook_snapshot(course: Course, target: Path) -> Path:
+    """A consistent copy of the course's SQLite gradebook (SQLite's online backup)."""
+    url = course.db_url
+    if not url.startswith("sqlite:///"):
+        raise ValueError(f"parallel grading needs the course's SQLite gradebook, got {url!r}")
+    source = sqlite3.connect(url[len("sqlite:///"):])
+    copy = sqlite3.connect(target)
+    try:
+        source.backup(copy)
+    finally:
+        copy.close()
+        source.close()
+    return target
+
+
+def scores_from_gradebook(course: Course, assignment: str, students: list[str]) -> dict[str, tuple[float, float]]:
+    """student -> (score after late penalty, max score), as ``nbgrader export`` computes them."""
+    from nbgrader.api import MissingEntry
+
+    out = {}
+    with course.gradebook() as gb:
+        maximum = float(gb.find_assignment(assignment).max_score)
+        for student in students:
+            try:
+                sub = gb.find_submission(assignment, student)
+            except MissingEntry:
+                continue
+            out[student] = (max(0.0, float(sub.score) - float(sub.late_submission_penalty or 0)), maximum)
+    return out
+
+
+def export_grades(course: Course, to: Path) -> Path:
+    """``grades.csv`` written by nbgrader's own CSV export plugin (what ``nbgrader export`` does)."""
+    from nbgrader.plugins import CsvExportPlugin
+
+    log, _ = quiet_logger("export")
+    plugin = CsvExportPlugin(to=str(to), log=log)
+    with course.gradebook() as gb:
+        plugin.export(gb)
+    return to
+
+
+def auto_jobs() -> int:
+    """One job per usable core."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _pool(jobs: int) -> cf.ProcessPoolExecutor:
+    method = "fork" if sys.platform.startswith("linux") else "spawn"
+    return cf.ProcessPoolExecutor(
+        max_workers=jobs, mp_context=multiprocessing.get_context(method), initializer=_ignore_sigint
+    )
+
+
+@dataclass
+class GradingRun:
+    """Grades ``students``' submissions of ``assignment``; see the module docstring."""
+
+    course: Course
+    assignment: str
+    students: list[str]
+    jobs: int
+    users: list[GraderUser] | None  # one per slot when root, else None
+    cell_timeout_s: int | None = None
+    on_result: Callable[[Outcome], None] | None = None
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+    messages: list[str] = field(default_factory=list)
+
+    def run(self) -> dict[str, Outcome]:
+        course, assignment = self.course, self.assignment
+        if not course.has_assignment_in_gradebook(assignment):
+            with tempfile.TemporaryDirectory(prefix="interview-lab-release-") as scratch:
+                generate_assignment(course, assignment, release_dir=Path(scratch))
+            self.messages.append(f"{assignment} was not in the gradebook: recorded it from source/")
+        release = course.folder("release") / assignment
+        release_files = tuple(sorted(
+            str(p.relative_to(release)) for p in release.rglob("*") if p.is_file()
+        )) if release.is_dir() else tuple(sorted(
+            str(p.relative_to(course.folder("source") / assignment))
+            for p in (course.folder("source") / assignment).rglob("*") if p.is_file()
+        ))
+        valid = []
+        for student in self.students:
+            problem = check_student_id(student)
+            if problem:
+                self._finish(Outcome(student, False, problem, None, 0.0))
+            else:
+                valid.append(student)
+        run_dir = Path(tempfile.mkdtemp(prefix="interview-lab-grade-"))
+        os.chmod(run_dir, 0o700)
+        sandbox_parent = Path(tempfile.mkdtemp(prefix="interview-lab-kernels-"))
+        os.chmod(sandbox_parent, 0o711 if self.users else 0o700)
+        try:
+            snapshot = gradebook_snapshot(course, run_dir / "snapshot.db")
+            template = str(run_dir / "matplotlib-cache")
+            jobs = [
+                GradeJob(str(course.root), assignment, student, str(run_dir / f"job{i:04d}"), str(snapshot),
+                         str(sandbox_parent), None, template, self.cell_timeout_s, release_files)
+                for i, student in enumerate(valid)
+            ]
+            for job in jobs:
+                Path(job.work_dir).mkdir(mode=0o700)
+            self._run_pool(jobs)
+        finally:
+            if self.users:
+                for user in self.users:
+                    kill_user_processes(user)
+            shutil.rmtree(sandbox_parent, ignore_errors=True)
+            shutil.rmtree(run_dir, ignore_errors=True)
+        return self.outcomes
+
+    def _run_pool(self, jobs: list[GradeJob]) -> None:
+        slots = list(self.users) if self.users else [None] * self.jobs
+        pending = list(jobs)
+        attempts: dict[str, int] = {}
+        executor = _pool(min(self.jobs, max(1, len(jobs))))
+        running: dict[cf.Future, tuple[GradeJob, GraderUser | None]] = {}
+        try:
+            while pending or running:
+                while pending and slots:
+                    job = pending.pop(0)
+                    user = slots.pop(0)
+                    attempts[job.student] = attempts.get(job.student, 0) + 1
+                    job = dataclasses.replace(job, user=user)
+                    running[executor.submit(execute_submission, job)] = (job, user)
+                done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
+                broken = False
+                for future in done:
+                    job, user = running.pop(future)
+                    slots.append(user)
+                    try:
+                        executed = future.result()
+                    except cf.process.BrokenProcessPool:
+                        broken = True
+                        if attempts[job.student] < 2:
+                            pending.insert(0, job)
+                        else:
+                            self._finish(Outcome(job.student, False, "the grading process died twice", None, 0.0))
+                        continue
+                    except Exception as error:
+                        self._finish(Outcome(job.student, False, f"{type(error).__name__}: {error}"[:160], None, 0.0))
+                        continue
+                    self._record(executed)
+                if broken:
+                    for future, (job, user) in list(running.items()):
+                        running.pop(future)
+                        slots.append(user)
+                        pending.insert(0, job)
+                    executor.shutdown(wait=False, cancel_futures=True)
+                    executor = _pool(self.jobs)
+        finally:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+    def _record(self, executed: Executed) -> None:
+        student = executed.student
+        if not executed.ok:
+            self._finish(Outcome(student, False, executed.reason, None, 0.0, executed.notes, executed.timings))
+            return
+        started = time.perf_counter()
+        ok, reason = record_submission(self.course, self.assignment, student, Path(executed.stage_dir))
+        timings = {**executed.timings, "record_s": time.perf_counter() - started}
+        shutil.rmtree(executed.stage_dir, ignore_errors=True)
+        if not ok:
+            self._finish(Outcome(student, False, f"recording failed: {reason}", None, 0.0, executed.notes, timings))
+            return
+        score, maximum = scores_from_gradebook(self.course, self.assignment, [student]).get(student, (None, 0.0))
+        notes = list(executed.notes)
+        raw = self._raw_score(student)
+        if executed.private_score is not None and raw is not None and abs(raw - executed.private_score) > 1e-9:
+            notes.append(f"warning: executed copy scored {executed.private_score:g}, gradebook {raw:g}")
+        penalty = self._penalty(student)
+        if penalty:
+            notes.append(f"late: penalty {penalty:g} points")
+        self._finish(Outcome(student, True, "", score, maximum, tuple(notes), timings))
+
+    def _raw_score(self, student: str) -> float | None:
+        from nbgrader.api import MissingEntry
+
+        with self.course.gradebook() as gb:
+            try:
+                return float(gb.find_submission(self.assignment, student).score)
+            except MissingEntry:
+                return None
+
+    def _penalty(self, student: str) -> float:
+        from nbgrader.api import MissingEntry
+
+        with self.course.gradebook() as gb:
+            try:
+                return float(gb.find_submission(self.assignment, student).late_submission_penalty or 0)
+            except MissingEntry:
+                return 0.0
+
+    def _finish(self, outcome: Outcome) -> None:
+        self.outcomes[outcome.student] = outcome
+        if self.on_result is not None:
+            self.on_result(outcome)

@@ -1,0 +1,371 @@
+"""Plots of the back-of-envelope estimators in :mod:`interview_lab.capacity`.
+
+Each function takes the library's results and returns a Figure made by
+:func:`interview_lab.plots.new_figure`; none of them computes a figure of its own. Byte axes
+use decimal SI prefixes (matplotlib's ``EngFormatter``: 1 GB = 10**9 bytes), as the library
+does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+from matplotlib.ticker import EngFormatter, MaxNLocator, MultipleLocator
+
+from interview_lab.capacity import (
+    AutoscalingRun,
+    BuildSchedule,
+    DesignPhase,
+    FleetEstimate,
+    ThanosEstimate,
+    build_layers,
+    format_bytes,
+    format_usd,
+)
+from interview_lab.plots import CYCLE, PALETTE, new_figure
+
+TIER_LABELS = {"raw": "raw samples", "5m": "5-minute points", "1h": "1-hour points"}
+TIER_COLOURS = {"raw": PALETTE["blue"], "5m": PALETTE["orange"], "1h": PALETTE["green"]}
+
+
+# --------------------------------------------------------------------------------------
+# Monitoring storage
+# --------------------------------------------------------------------------------------
+
+
+def storage_by_tier(estimate: ThanosEstimate) -> Figure:
+    """One bar per Thanos resolution (bytes in object storage), each labelled with its size."""
+    fig, ax = new_figure(
+        f"Object storage per resolution: {format_bytes(estimate.total_bytes)} in total, "
+        f"{format_usd(estimate.usd_per_month)} per month",
+        "resolution (retention)",
+        "object storage (bytes, SI prefixes)",
+        size=(8.0, 4.0),
+    )
+    days = {
+        "raw": estimate.raw_retention_days,
+        "5m": estimate.five_minute_retention_days,
+        "1h": estimate.one_hour_retention_days,
+    }
+    tiers = list(estimate.bytes_by_resolution)
+    labels = [f"{TIER_LABELS[t]}\n({days[t]:g} days)" for t in tiers]
+    values = [estimate.bytes_by_resolution[t] for t in tiers]
+    bars = ax.bar(labels, values, color=[TIER_COLOURS[t] for t in tiers], width=0.6)
+    ax.bar_label(bars, labels=[format_bytes(v) for v in values], padding=3)
+    ax.yaxis.set_major_formatter(EngFormatter(unit="B"))
+    ax.margins(y=0.18)  # room for the labels; bars keep the axis at 0
+    ax.grid(axis="x", visible=False)
+    return fig
+
+
+def fleet_ingest(fleet: FleetEstimate) -> Figure:
+    """Bytes written per day by each server group of a fleet, largest at the top."""
+    table = fleet.groups.sort_values("bytes_per_day", kind="stable")
+    fig, ax = new_figure(
+        f"Samples written per day by server group ({fleet.servers:,} servers, "
+        f"{fleet.bytes_per_sample:g} B per sample)",
+        "bytes written per day (B/day, SI prefixes)",
+        "server group",
+        size=(8.5, 4.0),
+    )
+    bars = ax.barh(table["group"], table["bytes_per_day"], color=PALETTE["blue"])
+    ax.bar_label(bars, labels=[format_bytes(v) for v in table["bytes_per_day"]], padding=3)
+    ax.xaxis.set_major_formatter(EngFormatter(unit="B"))
+    ax.margins(x=0.2)  # room for the labels; bars keep the axis at 0
+    ax.grid(axis="y", visible=False)
+    return fig
+
+
+# --------------------------------------------------------------------------------------
+# System-design interview: the time budget
+# --------------------------------------------------------------------------------------
+
+
+def design_budget(phases: Sequence[DesignPhase]) -> Figure:
+    """The interview's minutes as one bar split into its phases."""
+    end = phases[-1].end_minute if phases else 0
+    fig, ax = new_figure(
+        f"A {end}-minute system-design interview, phase by phase",
+        "minutes since the interview started (min)",
+        "",
+        size=(9.0, 2.4),
+    )
+    for i, phase in enumerate(phases):
+        ax.broken_barh(
+            [(phase.start_minute, phase.minutes)], (0, 1),
+            facecolors=CYCLE[i % len(CYCLE)], edgecolor="white",
+        )
+        ax.text(
+            phase.start_minute, 0.5, f" {phase.name}\n {phase.minutes} min",
+            ha="left", va="center", color="white", fontsize=9, fontweight="bold",
+        )
+    ax.set_xlim(0, max(end, 1))
+    ax.set_ylim(0, 1)
+    ax.set_yticks([])
+    ax.xaxis.set_major_locator(MultipleLocator(5))
+    ax.grid(axis="y", visible=False)
+    return fig
+
+
+# --------------------------------------------------------------------------------------
+# Autoscaling
+# --------------------------------------------------------------------------------------
+
+
+def autoscaling_run(run: AutoscalingRun, title: str | None = None) -> Figure:
+    """Tasks (top) and CPU per running task (bottom), minute by minute.
+
+    Minutes with demand the running tasks could not serve are shaded in both panels.
+    """
+    fig, top = new_figure(
+        title or f"Target tracking at {run.target_cpu_pct:g} % CPU over {run.minutes} minutes",
+        "",
+        "tasks",
+        size=(9.0, 5.6),
+    )
+    grid = fig.add_gridspec(2, 1, height_ratios=(1.2, 1.0))
+    top.set_subplotspec(grid[0])
+    bottom = fig.add_subplot(grid[1], sharex=top)
+    minutes = np.arange(run.minutes)
+    short = np.asarray(run.unserved_pct) > 0
+
+    top.step(minutes, run.billed_tasks, where="post", color=PALETTE["orange"],
+             label="billed (running + starting)")
+    top.step(minutes, run.running, where="post", color=PALETTE["blue"], linewidth=2,
+             label="running (serving)")
+    top.axhline(run.min_tasks, color=PALETTE["black"], linestyle=":", linewidth=1)
+    top.axhline(run.max_tasks, color=PALETTE["black"], linestyle=":", linewidth=1)
+    top.set_ylim(0, run.max_tasks + 1)
+    top.yaxis.set_major_locator(MaxNLocator(integer=True))
+    top.text(minutes[-1], run.max_tasks, " max", va="center", ha="left", fontsize=8)
+    top.text(minutes[-1], run.min_tasks, " min", va="center", ha="left", fontsize=8)
+
+    bottom.plot(minutes, run.cpu_per_task_pct, color=PALETTE["blue"], linewidth=1,
+                label="CPU per running task")
+    bottom.axhline(run.target_cpu_pct, color=PALETTE["green"], linestyle="--",
+                   label=f"target {run.target_cpu_pct:g} %")
+    bottom.set_ylim(0, 105)
+    bottom.set_ylabel("CPU per task (%)")
+    bottom.set_xlabel("time since the start (minutes)")
+    for ax in (top, bottom):
+        if short.any():
+            ax.fill_between(minutes, 0, 1, where=short, step="post", color=PALETTE["vermillion"],
+                            alpha=0.25, transform=ax.get_xaxis_transform(), linewidth=0)
+    handles, labels = top.get_legend_handles_labels()
+    if short.any():
+        handles.append(Patch(color=PALETTE["vermillion"], alpha=0.25))
+        labels.append("demand not served")
+    top.legend(handles, labels, loc="upper left", fontsize=8, ncol=3)
+    bottom.legend(loc="lower left", fontsize=8, ncol=2)
+    if run.minutes > 120:
+        bottom.xaxis.set_major_locator(MultipleLocator(120))
+    top.tick_params(labelbottom=False)
+    return fig
+
+
+def monthly_costs(costs_usd: Mapping[str, float], title: str) -> Figure:
+    """Horizontal bars of monthly costs (USD), each labelled with its amount."""
+    fig, ax = new_figure(title, "cost per month (USD)", "", size=(8.0, 0.6 * len(costs_usd) + 1.6))
+    names = list(costs_usd)[::-1]
+    values = [costs_usd[n] for n in names]
+    bars = ax.barh(names, values, color=[CYCLE[i % len(CYCLE)] for i in range(len(names))][::-1])
+    ax.bar_label(bars, labels=[format_usd(v) for v in values], padding=3)
+    ax.margins(x=0.25)  # room for the labels; bars keep the axis at 0
+    ax.grid(axis="y", visible=False)
+    return fig
+
+
+# --------------------------------------------------------------------------------------
+# CI/CD at scale
+# --------------------------------------------------------------------------------------
+
+
+def _layer_positions(layers: Sequence[Sequence[str]]) -> dict[str, tuple[float, float]]:
+    tallest = max(len(layer) for layer in layers)
+    positions: dict[str, tuple[float, float]] = {}
+    for x, layer in enumerate(layers):
+        # Centre each layer's column of boxes, one unit apart, the first name on top.
+        ys = (tallest - 1) / 2 + (len(layer) - 1) / 2 - np.arange(len(layer))
+        positions.update({name: (float(x), float(y)) for name, y in zip(layer, ys, strict=True)})
+    return positions
+
+
+def _draw_graph(
+    ax: Axes,
+    depends_on: Mapping[str, Iterable[str]],
+    build_time_s: Mapping[str, float] | None,
+    highlight: Sequence[str] = (),
+) -> None:
+    layers = build_layers(depends_on)
+    pos = _layer_positions(layers)
+    on_path = set(zip(highlight, highlight[1:], strict=False))
+    for service, deps in depends_on.items():
+        for dep in deps:
+            critical = (dep, service) in on_path
+            ax.annotate(
+                "", xy=pos[service], xytext=pos[dep],
+                arrowprops={
+                    "arrowstyle": "-|>", "shrinkA": 14, "shrinkB": 14,
+                    "color": PALETTE["vermillion"] if critical else PALETTE["black"],
+                    "alpha": 0.9 if critical else 0.35, "linewidth": 1.6 if critical else 0.8,
+                },
+            )
+    for name, (x, y) in pos.items():
+        label = name if build_time_s is None else f"{name}\n{build_time_s[name]:g} s"
+        ax.text(
+            x, y, label, ha="center", va="center", fontsize=8,
+            bbox={
+                "boxstyle": "round,pad=0.3", "facecolor": "white",
+                "edgecolor": PALETTE["vermillion"] if name in highlight else PALETTE["blue"],
+                "linewidth": 1.5,
+            },
+        )
+    tallest = max(len(layer) for layer in layers)
+    ax.set_xlim(-0.6, len(layers) - 0.4)
+    ax.set_ylim(-0.7, tallest - 0.3)
+    ax.set_xticks(range(len(layers)), [f"layer {i}" for i in range(len(layers))])
+    ax.set_yticks([])
+    ax.grid(False)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_visible(False)
+
+
+def dependency_graph(
+    depends_on: Mapping[str, Iterable[str]],
+    build_time_s: Mapping[str, float] | None = None,
+    critical_path: Sequence[str] = (),
+) -> Figure:
+    """The services drawn in build layers, arrows from a dependency to what needs it.
+
+    Layer 0 depends on nothing; every service sits one layer right of its latest
+    dependency. The critical path, if given, is drawn in vermillion.
+    """
+    layers = build_layers(depends_on)
+    tallest = max(len(layer) for layer in layers)
+    fig, ax = new_figure(
+        f"Build graph: {len(depends_on)} services in {len(layers)} layers",
+        "build layer (built after every layer to its left)",
+        "",
+        size=(max(7.0, 2.3 * len(layers)), max(3.0, 0.55 * tallest + 1.5)),
+    )
+    _draw_graph(ax, depends_on, build_time_s, critical_path)
+    if critical_path:
+        ax.legend(
+            handles=[Patch(facecolor="white", edgecolor=PALETTE["vermillion"],
+                           label="critical path (longest chain of builds)")],
+            loc="upper center", bbox_to_anchor=(0.5, -0.12), fontsize=8,
+        )
+    return fig
+
+
+def _draw_wall_time(ax: Axes, schedules: Sequence[BuildSchedule], chosen: int | None) -> None:
+    builders = [s.builders for s in schedules]
+    ax.plot(builders, [s.wall_time_s for s in schedules], marker="o", color=PALETTE["blue"],
+            label="wall time (list schedule)")
+    ax.plot(builders, [s.lower_bound_s for s in schedules], linestyle="--",
+            color=PALETTE["orange"], label="lower bound: max(critical path, work / builders)")
+    ax.axhline(schedules[0].critical_path_s, color=PALETTE["vermillion"], linestyle=":",
+               label=f"critical path ({schedules[0].critical_path_s:g} s)")
+    if chosen is not None:
+        match = [s for s in schedules if s.builders == chosen]
+        if match:
+            ax.plot([chosen], [match[0].wall_time_s], marker="o", markersize=12,
+                    markerfacecolor="none", markeredgecolor=PALETTE["black"], linestyle="none",
+                    label=f"{chosen} builders: {match[0].wall_time_s:g} s")
+    ax.set_ylim(bottom=0)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(fontsize=8, loc="upper right")
+
+
+def wall_time_vs_builders(schedules: Sequence[BuildSchedule], chosen: int | None = None) -> Figure:
+    """Wall time of a full build against the number of parallel builders, with its bounds."""
+    fig, ax = new_figure(
+        f"Building {len(schedules[0].jobs)} services: wall time against parallel builders",
+        "parallel builders",
+        "wall time of a full build (s)",
+    )
+    _draw_wall_time(ax, schedules, chosen)
+    return fig
+
+
+def build_gantt(schedule: BuildSchedule) -> Figure:
+    """Which builder builds what, and when (one row per builder)."""
+    frame = schedule.to_frame()
+    fig, ax = new_figure(
+        f"Build schedule on {schedule.builders} builders: {schedule.wall_time_s:g} s",
+        "time since the build started (s)",
+        "builder",
+        size=(9.0, 0.5 * schedule.builders + 1.8),
+    )
+    on_path = set(schedule.critical_path)
+    colours = [PALETTE["vermillion"] if s in on_path else PALETTE["sky"] for s in frame["service"]]
+    ax.hlines(frame["builder"], frame["start_s"], frame["end_s"], colors=colours, linewidth=16)
+    for service, builder, start, _ in schedule.jobs:
+        ax.text(start, builder, f" {service}", ha="left", va="center", fontsize=7)
+    ax.set_ylim(schedule.builders + 0.6, 0.4)
+    ax.set_yticks(range(1, schedule.builders + 1))
+    ax.set_xlim(left=0)
+    ax.grid(axis="y", visible=False)
+    ax.legend(
+        handles=[Patch(color=PALETTE["vermillion"], label="on the critical path"),
+                 Patch(color=PALETTE["sky"], label="other builds")],
+        loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, fontsize=8,
+    )
+    return fig
+
+
+def cicd_overview(
+    depends_on: Mapping[str, Iterable[str]],
+    build_time_s: Mapping[str, float],
+    schedules: Sequence[BuildSchedule],
+    chosen: int,
+) -> Figure:
+    """The build graph (left) beside wall time against builders (right), for the widget."""
+    fig, left = new_figure(
+        f"Build graph of {len(depends_on)} services", "build layer", "", size=(12.0, 4.6)
+    )
+    grid = fig.add_gridspec(1, 2, width_ratios=(1.5, 1.0))
+    left.set_subplotspec(grid[0])
+    right = fig.add_subplot(grid[1])
+    _draw_graph(left, depends_on, build_time_s, schedules[0].critical_path)
+    right.set_title("Wall time against builders")
+    right.set_xlabel("parallel builders")
+    right.set_ylabel("wall time of a full build (s)")
+    _draw_wall_time(right, schedules, chosen)
+    return fig
+
+
+# --------------------------------------------------------------------------------------
+# Container images
+# --------------------------------------------------------------------------------------
+
+
+def image_savings(
+    build_s: tuple[float, float],
+    pull_s: tuple[float, float],
+    bandwidth_mbit_s: float,
+) -> Figure:
+    """Before and after bars for build time and pull time (both in seconds)."""
+    fig, ax = new_figure(
+        "Before and after the image optimisation",
+        "time (s)",
+        "",
+        size=(8.0, 3.0),
+    )
+    names = [f"pull at {bandwidth_mbit_s:g} Mbit/s", "image build"]
+    before = [pull_s[0], build_s[0]]
+    after = [pull_s[1], build_s[1]]
+    y = np.arange(len(names))
+    b1 = ax.barh(y + 0.2, before, height=0.38, color=PALETTE["vermillion"], label="before")
+    b2 = ax.barh(y - 0.2, after, height=0.38, color=PALETTE["green"], label="after")
+    ax.bar_label(b1, labels=[f"{v:.1f} s" for v in before], padding=3, fontsize=9)
+    ax.bar_label(b2, labels=[f"{v:.1f} s" for v in after], padding=3, fontsize=9)
+    ax.set_yticks(y, names)
+    ax.margins(x=0.2)  # room for the labels; bars keep the axis at 0
+    ax.grid(axis="y", visible=False)
+    ax.legend(loc="lower right", fontsize=8)
+    return fig
