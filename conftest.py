@@ -15,3 +15,10 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 
 def pytest_unconfigure(config):
     shutil.rmtree(_HOME, ignore_errors=True)
+
+
+def pytest_ignore_collect(collection_path, config):
+    """nbval checks the lecture notebooks only, not assignment fixtures or submissions."""
+    if collection_path.suffix == ".ipynb" and collection_path.parent.name != "notebooks":
+        return True
+    return None

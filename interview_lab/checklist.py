@@ -163,7 +163,7 @@ def _parse(text: str, path: Path) -> ChecklistState:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise ChecklistFileError(
-            f"the checklist file {where} is not valid JSON ({error.msg} at line {error.lineno}, "
+            f"the checklist file {where} is not valid JSON ({error.msg}: line {error.lineno}, "
             f"column {error.colno}); it was left as it is: set it aside to start a new checklist",
             path,
         ) from None

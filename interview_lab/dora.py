@@ -1,10 +1,11 @@
 """The four keys of software delivery (DORA) from a deployment log, as Four Keys computes them.
 
-Definitions follow Google's Four Keys project (``dora-team/fourkeys``, ``METRICS.md``: median
-lead time per change with automated zero-or-negative changes left out, change failure rate as
-deployments linked to an incident over deployments, median time to restore over incidents,
-and the Daily / Weekly / Monthly / Yearly deployment-frequency bucket); the tiers come from the
-DORA reports of 2021 and 2023 (see :mod:`interview_lab.dora_tiers`).
+Definitions follow Google's Four Keys project (https://github.com/dora-team/fourkeys, file
+``METRICS.md``): median lead time per change with automated zero-or-negative changes left
+out, change failure rate as deployments linked to an incident over deployments, median time
+to restore over incidents, and the Daily / Weekly / Monthly / Yearly deployment-frequency
+bucket. The tiers come from the DORA reports of 2021 and 2023 (see
+:mod:`interview_lab.dora_tiers`).
 
 Inputs, three tables (CSV files or DataFrames with these columns; other columns are ignored):
 
@@ -577,9 +578,11 @@ def bibby_log() -> DoraLog:
 # ---------------------------------------------------------------------------------------
 
 
-def to_utc(value: str | date | datetime | pd.Timestamp, name: str = "time") -> pd.Timestamp:
+def to_utc(
+    value: str | date | datetime | pd.Timestamp | np.datetime64, name: str = "time"
+) -> pd.Timestamp:
     """A date (00:00 UTC) or timestamp as a UTC ``Timestamp``; naive timestamps are UTC."""
-    if isinstance(value, pd.Timestamp | datetime):
+    if isinstance(value, pd.Timestamp | datetime | np.datetime64):
         stamp = pd.Timestamp(value)
     elif isinstance(value, date):
         stamp = pd.Timestamp(value.isoformat())
@@ -839,9 +842,8 @@ def summary_table(
         results.append(four_keys(log, s, e, name, report_year))
     rows = []
     for result in results:
-        row = result.to_dict()
-        row.pop("tiers")
-        row["service"] = OVERALL if result.service is None else result.service
+        row: dict[str, object] = {"service": OVERALL if result.service is None else result.service}
+        row.update((k, v) for k, v in result.to_dict().items() if k not in ("service", "tiers"))
         row["start"], row["end"] = result.start, result.end
         for metric, tier in result.tiers.to_dict().items():
             if metric != "report_year":

@@ -23,6 +23,11 @@ Sources
   time as "More than six months", copied from 2021. The choice below does not depend on it:
   everything slower than one week is Low either way.)
 
+Where to read them: the reports at https://dora.dev/research/2021/dora-report/ and
+https://dora.dev/research/2023/dora-report/; the tables as quoted, year by year, in Apache
+DevLake's metric pages (https://devlake.apache.org/docs/Metrics/DeploymentFrequency and the
+pages beside it: LeadTimeForChanges, CFR, FailedDeploymentRecoveryTime / MTTR).
+
 What changed in 2023
 --------------------
 The 2023 report renamed *time to restore service* to *failed deployment recovery time*: the

@@ -23,9 +23,9 @@ Sources
     * The Leitner system: Sebastian Leitner, *So lernt man lernen* (1972). Correct answers
       move a card to the next box, wrong answers back to the first; each box is reviewed less
       often than the one before. The doubling intervals used here are the course's choice.
-    * Time budgets: two minutes for a spoken answer; 45 minutes for a system-design round,
-      which fits the clarify, high-level, deep-dive, wrap-up framework of notebook 04
-      (5 + 10 + 20 + 5 minutes, plus questions).
+    * Time budgets: two minutes for a spoken answer; 45 minutes for a system-design question,
+      which holds the clarify, high-level, deep-dive, wrap-up framework of notebook 04
+      (5 + 10 + 15 to 20 + 5 = 35 to 40 minutes) with time left for the interviewer.
     * Key points of the questions: written for the course; the chapter's twenty worked
       questions are among them (``data/README.md`` maps them).
 """
@@ -143,19 +143,23 @@ def time_budget_s(round_name: str) -> int:
     return SYSTEM_DESIGN_TIME_BUDGET_S if round_name == "system design" else DEFAULT_TIME_BUDGET_S
 
 
-def _rows(mask: pd.Series) -> list[str]:
-    return [str(i + 2) for i in mask[mask].index]  # +2: the header is line 1, rows start at 2
+def _problem(
+    frame: pd.DataFrame, mask: pd.Series, sentence: str, column: str | None = None
+) -> str | None:
+    """``line 2 (id): sentence`` for the CSV lines where ``mask`` holds, or None.
 
-
-def _problem(frame: pd.DataFrame, mask: pd.Series, sentence: str) -> str | None:
-    """One sentence naming the CSV lines (and ids) where ``mask`` is true, or None."""
+    With ``column``, the offending values are quoted at the end ("got 'kubernetes'").
+    """
     if not bool(mask.any()):
         return None
-    hits = frame.loc[mask, "id"].astype(str)
-    where = ", ".join(
-        f"line {line} ({ident or 'no id'})" for line, ident in zip(_rows(mask), hits, strict=True)
-    )
-    return f"{sentence}: {where}"
+    lines = (mask[mask].index + 2).astype(str)  # the header is line 1, so rows start at 2
+    ids = frame.loc[mask, "id"].replace("", "no id")
+    where = ", ".join(f"{line} ({ident})" for line, ident in zip(lines, ids, strict=True))
+    label = "line" if int(mask.sum()) == 1 else "lines"
+    got = ""
+    if column is not None:
+        got = "; got " + ", ".join(repr(v) for v in pd.unique(frame.loc[mask, column]))
+    return f"{label} {where}: {sentence}{got}"
 
 
 def bank_from_frame(frame: pd.DataFrame, *, source: str = "questions.csv") -> tuple[Question, ...]:
@@ -173,33 +177,38 @@ def bank_from_frame(frame: pd.DataFrame, *, source: str = "questions.csv") -> tu
         raise ValueError(f"{source} has no questions")
     cells = frame.loc[:, list(BANK_COLUMNS)].astype(str).apply(lambda col: col.str.strip())
     cells = cells.reset_index(drop=True)
-    problems: list[str | None] = []
-    for column in BANK_COLUMNS:
-        problems.append(_problem(cells, cells[column].eq(""), f"the column {column!r} is empty on"))
+    filled = cells.ne("")
+    problems: list[str | None] = [
+        _problem(cells, ~filled[column], f"the column {column!r} is empty")
+        for column in BANK_COLUMNS
+    ]
     ids = cells["id"]
     problems.append(
-        _problem(cells, ids.ne("") & ids.duplicated(keep=False), "the same id is used twice on")
+        _problem(cells, filled["id"] & ids.duplicated(keep=False), "this id is used twice", "id")
     )
     problems.append(
         _problem(
             cells,
-            cells["area"].ne("") & ~cells["area"].isin(AREAS),
-            f"the area must be one of {', '.join(AREAS)}, which it is not on",
+            filled["area"] & ~cells["area"].isin(AREAS),
+            f"the area must be one of {', '.join(AREAS)}",
+            "area",
         )
     )
     problems.append(
         _problem(
             cells,
-            cells["round"].ne("") & ~cells["round"].isin(ROUNDS),
-            f"the round must be one of {', '.join(ROUNDS)}, which it is not on",
+            filled["round"] & ~cells["round"].isin(ROUNDS),
+            f"the round must be one of {', '.join(ROUNDS)}",
+            "round",
         )
     )
     difficulty = pd.to_numeric(cells["difficulty"], errors="coerce")
     problems.append(
         _problem(
             cells,
-            cells["difficulty"].ne("") & ~difficulty.isin(DIFFICULTIES),
-            "the difficulty must be 1, 2 or 3, which it is not on",
+            filled["difficulty"] & ~difficulty.isin(DIFFICULTIES),
+            "the difficulty must be 1, 2 or 3",
+            "difficulty",
         )
     )
     points = cells["key_points"].str.split(KEY_POINT_SEPARATOR, regex=False)
@@ -207,21 +216,21 @@ def bank_from_frame(frame: pd.DataFrame, *, source: str = "questions.csv") -> tu
     problems.append(
         _problem(
             cells,
-            cells["key_points"].ne("") & ~counts.between(MIN_KEY_POINTS, MAX_KEY_POINTS),
+            filled["key_points"] & ~counts.between(MIN_KEY_POINTS, MAX_KEY_POINTS),
             f"a question needs {MIN_KEY_POINTS} to {MAX_KEY_POINTS} key points separated by "
-            f"{KEY_POINT_SEPARATOR!r}, which is not so on",
+            f"{KEY_POINT_SEPARATOR!r}",
         )
     )
-    exploded = points.explode().astype(str).str.strip()
-    blank_point = exploded.eq("").groupby(level=0).any()
+    blank_point = points.explode().astype(str).str.strip().eq("").groupby(level=0).any()
     problems.append(
-        _problem(cells, cells["key_points"].ne("") & blank_point, "an empty key point appears on")
+        _problem(cells, filled["key_points"] & blank_point, "one of the key points is empty")
     )
     problems.append(
         _problem(
             cells,
-            cells["section"].ne("") & ~cells["section"].isin(SECTIONS),
-            "the section must name one of the course's notebooks (without .ipynb), which it does not on",
+            filled["section"] & ~cells["section"].isin(SECTIONS),
+            "the section must name one of the course's notebooks, without .ipynb",
+            "section",
         )
     )
     found = [p for p in problems if p]
@@ -364,6 +373,7 @@ class Review:
     grade: str
     box_before: int  # 0 for a card seen for the first time
     box_after: int
+    due: date  # the next review this grade scheduled
     covered: int | None = None  # key points ticked, when the learner ticked them
     key_points: int | None = None
 
@@ -452,6 +462,7 @@ def record(
         grade=grade,
         box_before=0 if before is None else before.box,
         box_after=after.box,
+        due=after.due,
         covered=covered,
         key_points=None if ticked is None else len(ticked),
     )
@@ -684,6 +695,63 @@ def session_summary(
     return "\n".join(lines)
 
 
+def review_log(progress: Progress) -> pd.DataFrame:
+    """The log of graded answers as a table, oldest first.
+
+    Columns: card, on, grade, box_before (0 = new), box_after, due (the next review it set),
+    covered and key_points (empty when the learner did not tick key points).
+    """
+    columns = ["card", "on", "grade", "box_before", "box_after", "due", "covered", "key_points"]
+    rows = [[getattr(entry, name) for name in columns] for entry in progress.log]
+    table = pd.DataFrame(rows, columns=columns)
+    table[["covered", "key_points"]] = table[["covered", "key_points"]].astype("Int64")
+    return table
+
+
+def simulate_practice(
+    bank: Sequence[Question],
+    start: date,
+    *,
+    days: int,
+    per_day: int,
+    nail_probability: float | Mapping[str, float] = 0.6,
+    seed: int = 0,
+) -> Progress:
+    """Progress of an imaginary learner who drills ``per_day`` questions a day for ``days`` days.
+
+    Each answer is nailed with the area's ``nail_probability`` (one number, or one per area;
+    areas not named get 0.6), otherwise partial or missed with equal chance. For teaching
+    and testing the scheduler: the same arguments give the same progress.
+    """
+    if days < 1 or per_day < 1:
+        raise ValueError(f"days and per_day must be at least 1, got {days} and {per_day}")
+    if isinstance(nail_probability, int | float):
+        chances = dict.fromkeys(AREAS, float(nail_probability))
+    else:
+        unknown = sorted(set(nail_probability) - set(AREAS))
+        if unknown:
+            raise ValueError(
+                f"unknown area(s) {', '.join(unknown)}; the areas are: {', '.join(AREAS)}"
+            )
+        chances = {area: float(nail_probability.get(area, 0.6)) for area in AREAS}
+    bad = {area: p for area, p in chances.items() if not 0.0 <= p <= 1.0}
+    if bad:
+        raise ValueError(f"a nail probability must be between 0 and 1, got {bad}")
+    rng = np.random.default_rng(seed)
+    progress = Progress()
+    for offset in range(days):
+        on = start + timedelta(days=offset)
+        session = pick_session(bank, progress, on, count=per_day, seed=seed + offset)
+        draws = rng.random(len(session))
+        for question, draw in zip(session, draws, strict=True):
+            chance = chances[question.area]
+            grade = (
+                "nailed" if draw < chance else "partial" if draw < (1 + chance) / 2 else "missed"
+            )
+            progress = record(progress, question.id, grade, on)
+    return progress
+
+
 # ===================================================================== time budget text
 def format_duration(seconds: float) -> str:
     """Seconds as ``m:ss`` (``45:00``, ``1:05``); negative input is an error."""
@@ -734,6 +802,7 @@ def progress_to_dict(progress: Progress) -> dict:
                 "grade": r.grade,
                 "box_before": r.box_before,
                 "box_after": r.box_after,
+                "due": r.due.isoformat(),
                 "covered": r.covered,
                 "key_points": r.key_points,
             }
@@ -822,13 +891,17 @@ def progress_from_dict(data: object) -> Progress:
         box_after = _field(raw, "box_after", int, where)
         if not (0 <= box_before <= N_BOXES and 1 <= box_after <= N_BOXES):
             raise ProgressFileError(f"{where}: the boxes must be between 0 and {N_BOXES}")
+        on, due = _date(raw, "on", where), _date(raw, "due", where)
+        if due <= on:
+            raise ProgressFileError(f"{where}: the next review must come after the review")
         log.append(
             Review(
                 card=_field(raw, "card", str, where),
-                on=_date(raw, "on", where),
+                on=on,
                 grade=grade,
                 box_before=box_before,
                 box_after=box_after,
+                due=due,
                 covered=covered,
                 key_points=points,
             )

@@ -260,4 +260,4 @@ class ScriptedServer:
     def gaps_s(self) -> list[float]:
         """Seconds between consecutive requests (one fewer than the requests)."""
         times = [r.at_s for r in self.requests]
-        return [later - earlier for earlier, later in zip(times, times[1:])]
+        return [later - earlier for earlier, later in zip(times, times[1:], strict=False)]

@@ -160,9 +160,10 @@ def grade_main(argv: list[str]) -> int:
 
 def _grade(course: Course, assignment: str, students: list[str], jobs: int, args) -> int:
     from .isolation import leased_users, locked_course, running_as_root
-    from .parallel import GradingRun, export_grades
+    from .parallel import GradingRun, export_grades, quiet_warnings
     from .progress import Progress
 
+    quiet_warnings()
     jobs = min(jobs, len(students))
     progress = Progress(len(students))
     progress.start(f"grading {len(students)} submissions of {assignment}, {jobs} at a time")
@@ -171,19 +172,19 @@ def _grade(course: Course, assignment: str, students: list[str], jobs: int, args
         detail = (f"{outcome.score:g}/{outcome.max_score:g}" if outcome.graded else outcome.status)
         progress.advance(outcome.student, outcome.graded, detail)
 
+    run = GradingRun(course, assignment, students, jobs, None, args.timeout, on_result=shown)
+    run.prepare()
     with contextlib.ExitStack() as stack:
-        users = None
         if running_as_root():
-            users = stack.enter_context(leased_users(jobs))
+            run.users = stack.enter_context(leased_users(jobs))
             try:
-                notes = stack.enter_context(locked_course(course.root, users[0], args.grant_traverse))
+                notes = stack.enter_context(locked_course(course.root, run.users[0], args.grant_traverse))
             except PermissionError as error:
                 progress.finish()
                 print(f"error: {error}", file=sys.stderr)
                 return 2
             if notes:
                 print("course made private to kernels for this run: " + ", ".join(notes), file=sys.stderr)
-        run = GradingRun(course, assignment, students, jobs, users, args.timeout, on_result=shown)
         outcomes = run.run()
     progress.finish()
     for message in run.messages:

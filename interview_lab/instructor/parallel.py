@@ -30,6 +30,7 @@ import json
 import logging
 import multiprocessing
 import os
+import re
 import resource
 import shutil
 import signal
@@ -42,6 +43,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nbclient.util import run_sync
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Integer
 
@@ -81,6 +83,11 @@ class TimedExecute(IsolatedExecute):
         await super()._async_cleanup_kernel()
         _add_timing("kernel_shutdown_s", time.perf_counter() - started)
 
+    # nbclient binds its synchronous wrappers to its own coroutines: rebind them to these.
+    start_new_kernel = run_sync(async_start_new_kernel)
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)
+    _cleanup_kernel = run_sync(_async_cleanup_kernel)
+
     def preprocess(self, nb, resources=None, km=None):
         started = time.perf_counter()
         try:
@@ -90,6 +97,7 @@ class TimedExecute(IsolatedExecute):
 
 
 TRUNCATION_MARK = "... output truncated by the grader"
+EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)\b")
 
 
 class TruncateOutput(Preprocessor):
@@ -187,7 +195,7 @@ def autograde_preprocessors(cfg) -> list:
     from nbgrader.preprocessors import Execute, LimitOutput
 
     configured = cfg.Autograde.get("autograde_preprocessors") if "Autograde" in cfg else None
-    steps = list(configured or Autograde.autograde_preprocessors.default_value)
+    steps = list(configured or Autograde.class_traits()["autograde_preprocessors"].default())
     out = []
     for step in steps:
         if step is Execute or (isinstance(step, str) and step.endswith(".Execute")):
@@ -215,22 +223,57 @@ def _failure_reason(messages: list[str], assignment: str, submitted: Path) -> st
         return "the notebook is not a valid notebook (nbformat validation failed)"
     if "SchemaTooOldError" in text or "SchemaTooNewError" in text:
         return "the notebook's nbgrader metadata has the wrong version"
-    for message in messages:
-        for line in reversed(message.strip().splitlines()):
-            if line.strip() and not line.startswith(" "):
-                return line.strip()[:160]
+    if "Timeout waiting for IOPub output" in text:
+        return "the kernel's output did not arrive in time (IOPub timeout)"
+    exception_lines = [line.strip() for m in messages for line in m.splitlines()
+                       if EXCEPTION_LINE.match(line)]
+    if exception_lines:
+        return exception_lines[-1][:160]
+    errors = [m for m in messages if not m.startswith("Attribute '")]
+    if errors:
+        return errors[-1].strip().splitlines()[0][:160]
     return "nbgrader could not grade it (no detail)"
 
 
+def _locked_sources(path: Path) -> dict[str, str]:
+    try:
+        nb = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    out = {}
+    for cell in nb.get("cells", []):
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("locked") and meta.get("grade_id"):
+            source = cell.get("source", "")
+            out[meta["grade_id"]] = "".join(source) if isinstance(source, list) else source
+    return out
+
+
+def edited_locked_cells(staged: Path, release_dir: Path | None) -> list[str]:
+    """Locked cells (tests, instructions) whose text differs from the released notebook's.
+
+    nbgrader restores them from the gradebook either way; this only tells the instructor.
+    (Comparing with the release, not the source, because the release's test cells differ from
+    the source's by design: the hidden tests are stripped.)
+    """
+    if release_dir is None:
+        return []
+    edited = []
+    for notebook in sorted(staged.glob("*.ipynb")):
+        released = _locked_sources(release_dir / notebook.name)
+        submitted = _locked_sources(notebook)
+        edited += [cell for cell, text in submitted.items() if cell in released and released[cell] != text]
+    return sorted(edited)
+
+
 def _notes_from(messages: list[str], notebooks: list[Path], release_files: tuple[str, ...],
-                staged: Path, skipped: list[str]) -> list[str]:
+                staged: Path, skipped: list[str], release_dir: Path | None) -> list[str]:
     notes: list[str] = list(skipped)
     restored = sorted({m.split("Missing grade cell ")[1].split(" ")[0]
                        for m in messages if m.startswith("Missing grade cell ")})
     if restored:
         notes.append("restored deleted cells " + ", ".join(restored))
-    edited = sorted({m.split(" for cell ")[1].split(" ")[0]
-                     for m in messages if m.startswith("Attribute 'checksum' for cell ")})
+    edited = edited_locked_cells(staged, release_dir)
     if edited:
         notes.append("restored edited cells " + ", ".join(edited))
     missing = sorted(Path(m.split("No submitted file: ")[1]).name
@@ -249,7 +292,8 @@ def _notes_from(messages: list[str], notebooks: list[Path], release_files: tuple
                     elif output.get("ename") == "SystemExit":
                         exited.append(cell_id)
                 text = output.get("text", "")
-                if isinstance(text, str) and TRUNCATION_MARK in text:
+                text = "".join(text) if isinstance(text, list) else str(text)
+                if TRUNCATION_MARK in text:
                     truncated = True
     if timed_out:
         notes.append("cell timeout in " + ", ".join(timed_out))
@@ -338,7 +382,9 @@ def execute_submission(job: GradeJob) -> Executed:
     private_score = None
     stage_root = work / "stage"
     if ok:
-        notes = _notes_from(messages, notebooks, job.release_files, staged, skipped)
+        release_dir = course.folder("release") / job.assignment
+        notes = _notes_from(messages, notebooks, job.release_files, staged, skipped,
+                            release_dir if release_dir.is_dir() else None)
         with Gradebook(f"sqlite:///{db}") as gb:
             try:
                 private_score = float(gb.find_submission(job.assignment, job.student).score)
@@ -429,14 +475,24 @@ def auto_jobs() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def _ignore_sigint() -> None:
+def quiet_warnings() -> None:
+    """nbgrader's gradebook code makes SQLAlchemy warn about harmless autoflush order."""
+    import warnings
+
+    from sqlalchemy.exc import SAWarning
+
+    warnings.filterwarnings("ignore", category=SAWarning)
+
+
+def _worker_init() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    quiet_warnings()
 
 
 def _pool(jobs: int) -> cf.ProcessPoolExecutor:
     method = "fork" if sys.platform.startswith("linux") else "spawn"
     return cf.ProcessPoolExecutor(
-        max_workers=jobs, mp_context=multiprocessing.get_context(method), initializer=_ignore_sigint
+        max_workers=jobs, mp_context=multiprocessing.get_context(method), initializer=_worker_init
     )
 
 
@@ -454,12 +510,22 @@ class GradingRun:
     outcomes: dict[str, Outcome] = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
 
-    def run(self) -> dict[str, Outcome]:
+    def prepare(self) -> None:
+        """Make sure the gradebook knows the assignment and ``autograded/`` exists.
+
+        Done before the course is made private to kernels (as root), so that the gradebook and
+        ``autograded/`` exist then and are locked with the rest.
+        """
         course, assignment = self.course, self.assignment
         if not course.has_assignment_in_gradebook(assignment):
             with tempfile.TemporaryDirectory(prefix="interview-lab-release-") as scratch:
                 generate_assignment(course, assignment, release_dir=Path(scratch))
             self.messages.append(f"{assignment} was not in the gradebook: recorded it from source/")
+        course.folder("autograded").mkdir(exist_ok=True)
+
+    def run(self) -> dict[str, Outcome]:
+        course, assignment = self.course, self.assignment
+        self.prepare()
         release = course.folder("release") / assignment
         release_files = tuple(sorted(
             str(p.relative_to(release)) for p in release.rglob("*") if p.is_file()

@@ -22,8 +22,8 @@ PASS_RATE_COLUMNS = ["notebook", "cell", "max_points", "students", "passed", "pa
 
 def cell_grades(course: Course, assignment: str) -> pd.DataFrame:
     """One row per student and graded cell: student, notebook, cell, points, max_points."""
-    from nbgrader.api import Grade, GradeCell, Notebook, SubmittedAssignment, SubmittedNotebook
     from nbgrader.api import Assignment as AssignmentRow
+    from nbgrader.api import Grade, GradeCell, Notebook, SubmittedAssignment, SubmittedNotebook
 
     with course.gradebook() as gb:
         rows = (

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import EngFormatter, MaxNLocator, MultipleLocator
@@ -28,6 +29,11 @@ from interview_lab.capacity import (
 )
 from interview_lab.plots import CYCLE, PALETTE, new_figure
 
+
+def _usd(amount: float, digits: int = 2) -> str:
+    """:func:`format_usd` with its dollar sign escaped (matplotlib reads $...$ as maths)."""
+    return format_usd(amount, digits).replace("$", r"\$")
+
 TIER_LABELS = {"raw": "raw samples", "5m": "5-minute points", "1h": "1-hour points"}
 TIER_COLOURS = {"raw": PALETTE["blue"], "5m": PALETTE["orange"], "1h": PALETTE["green"]}
 
@@ -41,7 +47,7 @@ def storage_by_tier(estimate: ThanosEstimate) -> Figure:
     """One bar per Thanos resolution (bytes in object storage), each labelled with its size."""
     fig, ax = new_figure(
         f"Object storage per resolution: {format_bytes(estimate.total_bytes)} in total, "
-        f"{format_usd(estimate.usd_per_month)} per month",
+        f"{_usd(estimate.usd_per_month)} per month",
         "resolution (retention)",
         "object storage (bytes, SI prefixes)",
         size=(8.0, 4.0),
@@ -169,11 +175,11 @@ def autoscaling_run(run: AutoscalingRun, title: str | None = None) -> Figure:
 
 def monthly_costs(costs_usd: Mapping[str, float], title: str) -> Figure:
     """Horizontal bars of monthly costs (USD), each labelled with its amount."""
-    fig, ax = new_figure(title, "cost per month (USD)", "", size=(8.0, 0.6 * len(costs_usd) + 1.6))
+    fig, ax = new_figure(title.replace("$", r"\$"), "cost per month (USD)", "", size=(8.0, 0.6 * len(costs_usd) + 1.6))
     names = list(costs_usd)[::-1]
     values = [costs_usd[n] for n in names]
     bars = ax.barh(names, values, color=[CYCLE[i % len(CYCLE)] for i in range(len(names))][::-1])
-    ax.bar_label(bars, labels=[format_usd(v) for v in values], padding=3)
+    ax.bar_label(bars, labels=[_usd(v) for v in values], padding=3)
     ax.margins(x=0.25)  # room for the labels; bars keep the axis at 0
     ax.grid(axis="y", visible=False)
     return fig
@@ -203,17 +209,12 @@ def _draw_graph(
     layers = build_layers(depends_on)
     pos = _layer_positions(layers)
     on_path = set(zip(highlight, highlight[1:], strict=False))
-    for service, deps in depends_on.items():
-        for dep in deps:
-            critical = (dep, service) in on_path
-            ax.annotate(
-                "", xy=pos[service], xytext=pos[dep],
-                arrowprops={
-                    "arrowstyle": "-|>", "shrinkA": 14, "shrinkB": 14,
-                    "color": PALETTE["vermillion"] if critical else PALETTE["black"],
-                    "alpha": 0.9 if critical else 0.35, "linewidth": 1.6 if critical else 0.8,
-                },
-            )
+    edges = [(dep, service) for service, deps in depends_on.items() for dep in deps]
+    plain = [(pos[d], pos[s]) for d, s in edges if (d, s) not in on_path]
+    critical = [(pos[d], pos[s]) for d, s in edges if (d, s) in on_path]
+    # Lines, not arrows: a dependency always sits in a layer to the left of what needs it.
+    ax.add_collection(LineCollection(plain, colors=PALETTE["black"], alpha=0.3, linewidths=0.8))
+    ax.add_collection(LineCollection(critical, colors=PALETTE["vermillion"], linewidths=2.0))
     for name, (x, y) in pos.items():
         label = name if build_time_s is None else f"{name}\n{build_time_s[name]:g} s"
         ax.text(
@@ -248,9 +249,9 @@ def dependency_graph(
     tallest = max(len(layer) for layer in layers)
     fig, ax = new_figure(
         f"Build graph: {len(depends_on)} services in {len(layers)} layers",
-        "build layer (built after every layer to its left)",
+        "build layer (a line joins a service to a dependency on its left)",
         "",
-        size=(max(7.0, 2.3 * len(layers)), max(3.0, 0.55 * tallest + 1.5)),
+        size=(min(10.0, max(7.0, 2.3 * len(layers))), max(3.0, 0.55 * tallest + 1.5)),
     )
     _draw_graph(ax, depends_on, build_time_s, critical_path)
     if critical_path:

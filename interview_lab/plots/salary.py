@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -19,6 +20,18 @@ from interview_lab.plots import CYCLE, PALETTE, new_figure
 from interview_lab.salary import OfferComparison, SalaryBand, usd
 
 USD = StrMethodFormatter("${x:,.0f}")
+
+
+def _usd(amount: float) -> str:
+    """:func:`usd` with its dollar sign escaped (matplotlib reads $...$ as mathematics)."""
+    return usd(amount).replace("$", r"\$")
+
+
+def _plain(text: str) -> str:
+    """Free text for a title or label, dollar signs escaped."""
+    return text.replace("$", r"\$")
+
+
 MARK_COLOURS = (PALETTE["vermillion"], PALETTE["purple"], PALETTE["green"], PALETTE["black"])
 
 
@@ -38,18 +51,18 @@ def _draw_range(
     marks: Mapping[str, float] | None = None,
 ) -> None:
     ax.hlines(0, low_usd, high_usd, color=PALETTE["sky"], linewidth=28,
-              label=f"band {usd(low_usd)}-{usd(high_usd)}")
+              label=f"band {_usd(low_usd)}-{_usd(high_usd)}")
     if mid is not None:
         ax.vlines(mid[1], -0.25, 0.25, color=PALETTE["blue"], linewidth=3,
-                  label=f"{mid[0]} {usd(mid[1])}")
+                  label=f"{mid[0]} {_usd(mid[1])}")
     if tails is not None:
         ax.hlines(0, tails[0], low_usd, color=PALETTE["blue"], linewidth=1)
         ax.hlines(0, high_usd, tails[1], color=PALETTE["blue"], linewidth=1)
         ax.plot(list(tails), [0, 0], "|", color=PALETTE["blue"], markersize=14,
-                label=f"10th-90th percentile {usd(tails[0])}-{usd(tails[1])}")
+                label=f"10th-90th percentile {_usd(tails[0])}-{_usd(tails[1])}")
     for i, (name, value) in enumerate((marks or {}).items()):
         ax.axvline(value, color=MARK_COLOURS[i % len(MARK_COLOURS)], linestyle="--", linewidth=2,
-                   label=f"{name} {usd(value)}")
+                   label=f"{name} {_usd(value)}")
     ax.set_yticks([0], [label])
     ax.set_ylim(-0.6, 0.6)
     ax.xaxis.set_major_formatter(USD)
@@ -62,7 +75,7 @@ def band_chart(band: SalaryBand, marks: Mapping[str, float] | None = None) -> Fi
     """One band as a bar from low to high (midpoint and BLS 10th/90th percentiles marked),
     with vertical lines for the figures in ``marks`` (e.g. ``{"offer": 110000}``)."""
     fig, ax = new_figure(
-        f"Salary band: {band.role}, {band.location}", "annual base salary (USD per year)", "",
+        _plain(f"Salary band: {band.role}, {band.location}"), "annual base salary (USD per year)", "",
         size=(9.0, 3.0),
     )
     mid = None
@@ -79,7 +92,7 @@ def range_chart(
     title: str = "The offer and the band",
 ) -> Figure:
     """A band given by its ends, with vertical lines for the figures in ``marks``."""
-    fig, ax = new_figure(title, "annual base salary (USD per year)", "", size=(9.0, 3.0))
+    fig, ax = new_figure(_plain(title), "annual base salary (USD per year)", "", size=(9.0, 3.0))
     _draw_range(ax, low_usd, high_usd, "band", marks=marks)
     return fig
 
@@ -111,7 +124,7 @@ def bands_overview(bands: pd.DataFrame, offer_usd: float | None = None) -> Figur
     if offer_usd is not None:
         ax.axvline(offer_usd, color=PALETTE["vermillion"], linestyle="--", linewidth=2)
         handles.append(Line2D([], [], color=PALETTE["vermillion"], linestyle="--",
-                              label=f"offer {usd(offer_usd)}"))
+                              label=f"offer {_usd(offer_usd)}"))
     ax.xaxis.set_major_formatter(USD)
     ax.grid(axis="y", visible=False)
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, fontsize=8)
@@ -124,16 +137,21 @@ def compensation_breakdown(schedule: pd.DataFrame, name: str = "offer") -> Figur
     ``schedule`` is :func:`interview_lab.salary.compensation_schedule`'s frame.
     """
     fig, ax = new_figure(
-        f"Total compensation by year: {name}", "year of employment", "compensation (USD per year)",
+        f"Total compensation by year: {_plain(name)}", "year of employment", "compensation (USD per year)",
         size=(8.0, 4.2),
     )
     parts = {"base_usd": "base", "bonus_usd": "bonus", "sign_on_usd": "sign-on",
              "equity_usd": "equity vesting"}
-    stacked = schedule.set_index("year")[list(parts)].rename(columns=parts)
-    stacked.plot.bar(stacked=True, ax=ax, color=CYCLE[: len(parts)], width=0.6, rot=0)
-    for i, total in enumerate(schedule["total_usd"]):
-        ax.annotate(usd(round(total)), (i, total), xytext=(0, 3), textcoords="offset points",
+    heights = schedule[list(parts)].to_numpy()
+    # Stacked bars: each part starts where the parts below it end (drawing geometry only).
+    bottoms = np.cumsum(heights, axis=1) - heights
+    for i, label in enumerate(parts.values()):
+        ax.bar(schedule["year"], heights[:, i], bottom=bottoms[:, i], color=CYCLE[i],
+               label=label, width=0.6)
+    for year, total in zip(schedule["year"], schedule["total_usd"], strict=True):
+        ax.annotate(_usd(round(total)), (year, total), xytext=(0, 3), textcoords="offset points",
                     ha="center", fontsize=9)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("year of employment")
     ax.yaxis.set_major_formatter(USD)
     ax.margins(y=0.12)
@@ -145,16 +163,17 @@ def compensation_breakdown(schedule: pd.DataFrame, name: str = "offer") -> Figur
 def offer_comparison(comparison: OfferComparison) -> Figure:
     """Cumulative pay of two offers year by year, the break-even year marked."""
     fig, ax = new_figure(
-        f"{comparison.name_a} against {comparison.name_b}: cumulative pay",
+        f"{_plain(comparison.name_a)} against {_plain(comparison.name_b)}: cumulative pay",
         "years of employment", "cumulative compensation (USD)", size=(8.0, 4.2),
     )
     ax.plot(comparison.years, comparison.cumulative_a, marker="o", color=PALETTE["blue"],
-            label=comparison.name_a)
+            label=_plain(comparison.name_a))
     ax.plot(comparison.years, comparison.cumulative_b, marker="s", color=PALETTE["orange"],
-            label=comparison.name_b)
+            label=_plain(comparison.name_b))
     if comparison.break_even_year is not None:
         ax.axvline(comparison.break_even_year, color=PALETTE["vermillion"], linestyle="--",
-                   label=f"{comparison.overtaker} ahead from year {comparison.break_even_year}")
+                   label=f"{_plain(str(comparison.overtaker))} ahead from year "
+                   f"{comparison.break_even_year}")
     ax.yaxis.set_major_formatter(USD)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylim(bottom=0)

@@ -24,6 +24,7 @@ import pandas as pd
 from interview_lab import capacity
 from interview_lab.capacity import format_bytes, format_usd
 from interview_lab.plots import capacity as plots
+from interview_lab.plots import to_png
 from interview_lab.widgets.base import LabWidget, table_html
 
 WIDE = {"description_width": "initial"}
@@ -311,8 +312,10 @@ class CicdScaleWidget(LabWidget):
     """Control: ``builders`` (parallel build agents).
 
     The services and their dependencies come from ``data/services.csv`` (or a table passed
-    in with the same columns). The plot draws the build graph in layers beside the wall time
-    for 1 to (number of services) builders.
+    in with the same columns).
+
+    The build graph is drawn once into ``graph`` (an image above the plot); the plot
+    (``figure``) shows wall time against the number of builders, the chosen one circled.
     """
 
     title = "CI/CD at scale: build layers and parallel builders"
@@ -321,7 +324,15 @@ class CicdScaleWidget(LabWidget):
         table = capacity.load_services() if services is None else services
         self.depends_on, self.build_time_s = capacity.services_graph(table)
         self.builders = _int(builders, "parallel builders")
+        # The graph does not depend on the control: drawn once, not on every change.
+        self.graph = w.Image(format="png", layout=w.Layout(max_width="820px"))
         super().__init__([self.builders])
+        self.box.children = [*self.box.children[:-1], self.graph, self.box.children[-1]]
+        if self.last_error is None:
+            critical = capacity.critical_path(self.depends_on, self.build_time_s)[1]
+            self.graph.value = to_png(
+                plots.dependency_graph(self.depends_on, self.build_time_s, critical)
+            )
 
     def calculate(self) -> CicdResult:
         chosen = capacity.schedule_builds(self.depends_on, self.build_time_s, self.builders.value)
@@ -349,8 +360,7 @@ class CicdScaleWidget(LabWidget):
             ],
             header=("schedule", "value"),
         )
-        fig = plots.cicd_overview(self.depends_on, self.build_time_s, r.by_builders, s.builders)
-        return layers + summary, fig
+        return layers + summary, plots.wall_time_vs_builders(r.by_builders, s.builders)
 
 
 # --------------------------------------------------------------------------------------
@@ -390,18 +400,17 @@ class ImageSavingsWidget(LabWidget):
         _relayout(self, _grid(sizes, builds))
 
     def calculate(self) -> ImageSavingsResult:
+        size = capacity.image_size_reduction_pct(self.before_mb.value, self.after_mb.value)
+        build = capacity.build_time_reduction_pct(
+            self.build_before_s.value, self.build_after_s.value
+        )
+        speedup = capacity.speedup_factor(self.build_before_s.value, self.build_after_s.value)
         pull_before = capacity.pull_time_s(self.before_mb.value, self.bandwidth_mbit_s.value)
         pull_after = capacity.pull_time_s(self.after_mb.value, self.bandwidth_mbit_s.value)
         return ImageSavingsResult(
-            size_reduction_pct=capacity.image_size_reduction_pct(
-                self.before_mb.value, self.after_mb.value
-            ),
-            build_reduction_pct=capacity.build_time_reduction_pct(
-                self.build_before_s.value, self.build_after_s.value
-            ),
-            build_speedup=capacity.speedup_factor(
-                self.build_before_s.value, self.build_after_s.value
-            ),
+            size_reduction_pct=size,
+            build_reduction_pct=build,
+            build_speedup=speedup,
             pull_before_s=pull_before,
             pull_after_s=pull_after,
             pull_reduction_pct=capacity.percent_reduction(pull_before, pull_after),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -76,10 +77,10 @@ def _frame(**changes: object) -> pd.DataFrame:
         ({"difficulty": "two"}, "the difficulty must be 1, 2 or 3"),
         ({"key_points": "one | two"}, "3 to 6 key points"),
         ({"key_points": " | ".join("abcdefg")}, "3 to 6 key points"),
-        ({"key_points": "one |  | three"}, "an empty key point"),
+        ({"key_points": "one |  | three"}, "one of the key points is empty"),
         ({"section": "02-technical"}, "the section must name one of the course's notebooks"),
         ({"follow_up": "  "}, "the column 'follow_up' is empty"),
-        ({"id": "x-02"}, "the same id is used twice"),
+        ({"id": "x-02"}, "this id is used twice"),
     ],
 )
 def test_bank_validation_names_the_line(changes: dict, fragment: str) -> None:
@@ -87,7 +88,7 @@ def test_bank_validation_names_the_line(changes: dict, fragment: str) -> None:
         drill.bank_from_frame(_frame(**changes))
     message = str(caught.value)
     assert fragment in message
-    assert "line 2" in message  # the first data row is line 2 of the CSV
+    assert re.search(r"lines? 2 \(x-0[12]\)", message)  # the header is line 1 of the CSV
 
 
 def test_bank_validation_lists_every_problem() -> None:
@@ -250,7 +251,7 @@ def test_record_logs_ticks_and_keeps_the_old_progress() -> None:
         0,
         1,
     )
-    assert (entry.covered, entry.key_points) == (2, 5)
+    assert (entry.covered, entry.key_points, entry.due) == (2, 5, date(2026, 1, 6))
     with pytest.raises(TypeError):
         after.cards["x"] = after.cards["cicd-01"]  # type: ignore[index]
 
@@ -527,3 +528,39 @@ def test_record_and_save_reads_the_file_first(tmp_path: Path) -> None:
     assert (review.card, review.covered, review.key_points) == ("cicd-03", 5, 5)
     assert notices == []
     assert drill.load_progress(path, NOW).progress == progress
+
+
+def test_review_log_table() -> None:
+    progress = drill.record(drill.Progress(), "cicd-04", "nailed", DAY)
+    progress = drill.record(
+        progress, "cicd-04", "missed", date(2026, 1, 7), ticked=[False, True, False]
+    )
+    log = drill.review_log(progress)
+    assert log["box_before"].tolist() == [0, 2] and log["box_after"].tolist() == [2, 1]
+    assert log["due"].tolist() == [date(2026, 1, 7), date(2026, 1, 8)]
+    assert log["covered"].isna().tolist() == [True, False] and log["covered"].iloc[1] == 1
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 1000), per_day=st.integers(1, 12), chance=st.floats(0, 1))
+def test_simulated_practice_stays_valid(seed: int, per_day: int, chance: float) -> None:
+    progress = drill.simulate_practice(
+        BANK, DAY, days=6, per_day=per_day, nail_probability=chance, seed=seed
+    )
+    assert 0 < len(progress.log) <= 6 * per_day
+    assert all(1 <= s.box <= drill.N_BOXES for s in progress.cards.values())
+    again = drill.simulate_practice(
+        BANK, DAY, days=6, per_day=per_day, nail_probability=chance, seed=seed
+    )
+    assert again == progress
+    if chance == 1.0:
+        assert all(r.grade == "nailed" for r in progress.log)
+
+
+def test_simulated_practice_checks_its_inputs() -> None:
+    with pytest.raises(ValueError, match="unknown area"):
+        drill.simulate_practice(BANK, DAY, days=1, per_day=1, nail_probability={"k8s": 0.5})
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        drill.simulate_practice(BANK, DAY, days=1, per_day=1, nail_probability=1.5)
+    with pytest.raises(ValueError, match="at least 1"):
+        drill.simulate_practice(BANK, DAY, days=0, per_day=1)

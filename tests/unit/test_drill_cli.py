@@ -1,4 +1,4 @@
-"""``python -m interview_lab drill``: driven in-process, through a pipe and through a pseudo-terminal."""
+"""``python -m interview_lab drill``: in-process, through a pipe and through a pseudo-terminal."""
 
 from __future__ import annotations
 
