@@ -20,3 +20,13 @@ c.OverwriteCells.add_missing_cells = True
 
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Instructor workflow
+# Late submissions: nbgrader measures lateness from the due date in the gradebook
+# (`nbgrader db assignment add ID --duedate="2026-03-02 17:00 UTC"`) and each submission's
+# timestamp.txt; this plugin turns it into points: after 15 minutes' grace, 10 % of the
+# notebook's score per started day late, at most 100 %. grades.csv shows the penalty.
+c.AssignLatePenalties.plugin_class = "interview_lab.instructor.late.PerDayLatePenalty"
+c.PerDayLatePenalty.percent_per_day = 10.0
+c.PerDayLatePenalty.grace_minutes = 15.0
+c.PerDayLatePenalty.max_percent = 100.0

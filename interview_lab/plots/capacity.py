@@ -92,26 +92,22 @@ def fleet_ingest(fleet: FleetEstimate) -> Figure:
 
 
 def design_budget(phases: Sequence[DesignPhase]) -> Figure:
-    """The interview's minutes as one bar split into its phases."""
+    """The interview's minutes, one row per phase, each bar where the phase falls."""
     end = phases[-1].end_minute if phases else 0
     fig, ax = new_figure(
         f"A {end}-minute system-design interview, phase by phase",
         "minutes since the interview started (min)",
         "",
-        size=(9.0, 2.4),
+        size=(9.0, 0.45 * len(phases) + 1.6),
     )
-    for i, phase in enumerate(phases):
-        ax.broken_barh(
-            [(phase.start_minute, phase.minutes)], (0, 1),
-            facecolors=CYCLE[i % len(CYCLE)], edgecolor="white",
-        )
-        ax.text(
-            phase.start_minute, 0.5, f" {phase.name}\n {phase.minutes} min",
-            ha="left", va="center", color="white", fontsize=9, fontweight="bold",
-        )
+    rows = list(range(len(phases)))[::-1]  # the first phase on top
+    for row, (i, phase) in zip(rows, enumerate(phases), strict=True):
+        ax.broken_barh([(phase.start_minute, phase.minutes)], (row - 0.35, 0.7),
+                       facecolors=CYCLE[i % len(CYCLE)])
+        ax.text(phase.start_minute, row, f" {phase.minutes} min", ha="left", va="center",
+                color="white", fontsize=9, fontweight="bold")
+    ax.set_yticks(rows, [p.name for p in phases])
     ax.set_xlim(0, max(end, 1))
-    ax.set_ylim(0, 1)
-    ax.set_yticks([])
     ax.xaxis.set_major_locator(MultipleLocator(5))
     ax.grid(axis="y", visible=False)
     return fig
@@ -304,9 +300,17 @@ def build_gantt(schedule: BuildSchedule) -> Figure:
     )
     on_path = set(schedule.critical_path)
     colours = [PALETTE["vermillion"] if s in on_path else PALETTE["sky"] for s in frame["service"]]
-    ax.hlines(frame["builder"], frame["start_s"], frame["end_s"], colors=colours, linewidth=16)
-    for service, builder, start, _ in schedule.jobs:
-        ax.text(start, builder, f" {service}", ha="left", va="center", fontsize=7)
+    ax.hlines(frame["builder"], frame["start_s"], frame["end_s"], colors=colours, linewidth=24)
+    # White ticks where a build starts, so back-to-back builds stay apart.
+    ax.vlines(frame["start_s"], frame["builder"] - 0.3, frame["builder"] + 0.3, colors="white",
+              linewidth=1.5)
+    # Neighbouring labels on a builder alternate between the upper and lower half of its bar.
+    nth = frame.sort_values("start_s", kind="stable").groupby("builder").cumcount()
+    for service, builder, start, k in zip(
+        frame["service"], frame["builder"], frame["start_s"], nth.sort_index(), strict=True
+    ):
+        ax.text(start, builder + (0.14 if k % 2 else -0.14), f" {service}", ha="left",
+                va="center", fontsize=7)
     ax.set_ylim(schedule.builders + 0.6, 0.4)
     ax.set_yticks(range(1, schedule.builders + 1))
     ax.set_xlim(left=0)

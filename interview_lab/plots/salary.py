@@ -37,8 +37,8 @@ MARK_COLOURS = (PALETTE["vermillion"], PALETTE["purple"], PALETTE["green"], PALE
 
 def _band_label(band: SalaryBand) -> str:
     if band.illustrative:
-        return f"{band.role}, {band.location}\n(illustrative, from the chapter)"
-    return f"{band.role}, {band.location}\n(BLS OEWS {band.reference_year}, 25th-75th pct)"
+        return f"{band.role}\n{band.location}\n(illustrative, from the chapter)"
+    return f"{band.role}\n{band.location}\n(BLS OEWS {band.reference_year}, 25th-75th pct)"
 
 
 def _draw_range(
@@ -50,8 +50,7 @@ def _draw_range(
     tails: tuple[float, float] | None = None,
     marks: Mapping[str, float] | None = None,
 ) -> None:
-    ax.hlines(0, low_usd, high_usd, color=PALETTE["sky"], linewidth=28,
-              label=f"band {_usd(low_usd)}-{_usd(high_usd)}")
+    ax.hlines(0, low_usd, high_usd, color=PALETTE["sky"], linewidth=28)
     if mid is not None:
         ax.vlines(mid[1], -0.25, 0.25, color=PALETTE["blue"], linewidth=3,
                   label=f"{mid[0]} {_usd(mid[1])}")
@@ -66,17 +65,21 @@ def _draw_range(
     ax.set_yticks([0], [label])
     ax.set_ylim(-0.6, 0.6)
     ax.xaxis.set_major_formatter(USD)
+    ax.xaxis.set_major_locator(MaxNLocator(5))
     ax.margins(x=0.08)
     ax.grid(axis="y", visible=False)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=3, fontsize=8)
+    handles, labels = ax.get_legend_handles_labels()
+    band = Patch(color=PALETTE["sky"], label=f"band {_usd(low_usd)}-{_usd(high_usd)}")
+    ax.legend([band, *handles], [band.get_label(), *labels], loc="upper center",
+              bbox_to_anchor=(0.5, -0.3), ncol=2, fontsize=8)
 
 
 def band_chart(band: SalaryBand, marks: Mapping[str, float] | None = None) -> Figure:
     """One band as a bar from low to high (midpoint and BLS 10th/90th percentiles marked),
     with vertical lines for the figures in ``marks`` (e.g. ``{"offer": 110000}``)."""
     fig, ax = new_figure(
-        _plain(f"Salary band: {band.role}, {band.location}"), "annual base salary (USD per year)", "",
-        size=(9.0, 3.0),
+        "Where the offer sits in the band", "annual base salary (USD per year)", "",
+        size=(9.0, 3.4),
     )
     mid = None
     if band.mid_usd is not None:
@@ -92,7 +95,7 @@ def range_chart(
     title: str = "The offer and the band",
 ) -> Figure:
     """A band given by its ends, with vertical lines for the figures in ``marks``."""
-    fig, ax = new_figure(_plain(title), "annual base salary (USD per year)", "", size=(9.0, 3.0))
+    fig, ax = new_figure(_plain(title), "annual base salary (USD per year)", "", size=(9.0, 3.4))
     _draw_range(ax, low_usd, high_usd, "band", marks=marks)
     return fig
 
@@ -102,12 +105,12 @@ def bands_overview(bands: pd.DataFrame, offer_usd: float | None = None) -> Figur
     as one row, with the offer marked."""
     table = bands.iloc[::-1]
     fig, ax = new_figure(
-        "Salary bands: the chapter's illustrative figures and BLS wage percentiles",
+        "Salary bands: the chapter's figures and BLS percentiles",
         "annual base salary (USD per year)", "", size=(10.0, 0.8 * len(table) + 1.8),
     )
     colours = table["basis"].map({"illustrative": PALETTE["orange"], "BLS OEWS": PALETTE["sky"]})
     labels = [
-        f"{r}, {loc}" + (f" ({int(y)})" if pd.notna(y) else "")
+        f"{r}\n{loc}" + (f", {int(y)}" if pd.notna(y) else "")
         for r, loc, y in zip(table["role"], table["location"], table["reference_year"], strict=True)
     ]
     rows = range(len(table))
@@ -126,6 +129,7 @@ def bands_overview(bands: pd.DataFrame, offer_usd: float | None = None) -> Figur
         handles.append(Line2D([], [], color=PALETTE["vermillion"], linestyle="--",
                               label=f"offer {_usd(offer_usd)}"))
     ax.xaxis.set_major_formatter(USD)
+    ax.xaxis.set_major_locator(MaxNLocator(6))
     ax.grid(axis="y", visible=False)
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, fontsize=8)
     return fig

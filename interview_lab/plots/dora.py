@@ -1,0 +1,211 @@
+"""Plots of the four keys of software delivery, with the DORA tier bands drawn behind them.
+
+* :func:`weekly_trend` - the four keys week by week for one service (or all), each panel
+  shaded with the tiers of the chosen report year (2021 or 2023) and the window's value as
+  a dashed line.
+* :func:`tier_grid` - services against the four keys, each cell coloured by its tier and
+  labelled with its value.
+
+The numbers come from :mod:`interview_lab.dora` (``weekly_trend``, ``four_keys``,
+``summary_table``: Four Keys' definitions) and the bands from the cut-offs in
+:mod:`interview_lab.dora_tiers` (``rules``). Nothing here computes a figure of its own: the
+band edges are the rules' bounds, read in order from Elite to Low. Colours are the course's
+tier colours (Okabe-Ito, colour-blind safe).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch, Rectangle
+from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator, PercentFormatter
+
+from interview_lab.dora import OVERALL, FourKeys, hours_text
+from interview_lab.dora_tiers import TIERS, rules
+from interview_lab.plots import PALETTE, TIER_COLOURS, new_figure
+
+# (trend column, tier-table metric, panel title, y label, log scale)
+PANELS: tuple[tuple[str, str, str, str, bool], ...] = (
+    ("deploys_per_week", "deployment_frequency", "Deployment frequency",
+     "deployments per week", False),
+    ("lead_time_median_hours", "lead_time", "Lead time for changes (weekly median)",
+     "hours (log scale)", True),
+    ("change_failure_rate", "change_failure_rate", "Change failure rate",
+     "deployments causing an incident (%)", False),
+    ("time_to_restore_median_hours", "time_to_restore", "Time to restore (weekly median)",
+     "hours (log scale)", True),
+)
+# The FourKeys attribute shown as the dashed line in each panel.
+WINDOW_VALUE = {
+    "deploys_per_week": "deploys_per_week",
+    "lead_time_median_hours": "lead_time_median_hours",
+    "change_failure_rate": "change_failure_rate",
+    "time_to_restore_median_hours": "time_to_restore_median_hours",
+}
+BAND_ALPHA = 0.22
+
+
+def tier_bands(metric: str, report_year: int) -> list[tuple[str, float, float]]:
+    """``(tier, low, high)`` for each tier that owns values of ``metric`` in ``report_year``.
+
+    Read from the rules Elite first: a ``>``/``>=`` rule owns the values from its bound up to
+    the previous tier's bound, a ``<``/``<=`` rule the values from the previous bound up to
+    its own; ``otherwise`` takes the rest and ``never`` owns nothing (its band is another
+    tier's). Open ends are ``0`` and ``inf``.
+    """
+    bands: list[tuple[str, float, float]] = []
+    upper, lower = math.inf, 0.0
+    for rule in rules(metric, report_year):
+        if rule.comparison in (">", ">="):
+            bands.append((rule.tier, float(rule.bound), upper))
+            upper = float(rule.bound)
+        elif rule.comparison in ("<", "<="):
+            bands.append((rule.tier, lower, float(rule.bound)))
+            lower = float(rule.bound)
+        elif rule.comparison == "otherwise":
+            bands.append((rule.tier, lower, upper))
+    return bands
+
+
+def _hours_tick(value: float, _pos: float) -> str:
+    if value >= 1:
+        return f"{value:g} h"
+    return f"{value * 60:.3g} min"
+
+
+def _limits(values: np.ndarray, window_value: float | None, log: bool) -> tuple[float, float]:
+    """Y limits that show the data and the window's value with a margin."""
+    shown = values[np.isfinite(values)]
+    if window_value is not None and math.isfinite(window_value):
+        shown = np.append(shown, window_value)
+    if log:
+        shown = shown[shown > 0]
+        if shown.size == 0:
+            return 0.1, 100.0
+        return float(shown.min()) / 2.5, float(shown.max()) * 2.5
+    top = float(shown.max()) if shown.size else 0.0
+    return 0.0, top * 1.2 if top > 0 else 1.0
+
+
+def _draw_panel(ax: Axes, trend: pd.DataFrame, column: str, metric: str, log: bool,
+                window_value: float | None, report_year: int) -> None:
+    weeks = trend["week_start"].dt.tz_convert(None)
+    values = trend[column].to_numpy(dtype=float)
+    low, high = _limits(values, window_value, log)
+    if log:
+        ax.set_yscale("log")
+        ax.yaxis.set_major_locator(LogLocator(base=10, numticks=6))
+        ax.yaxis.set_minor_locator(NullLocator())
+        ax.yaxis.set_major_formatter(FuncFormatter(_hours_tick))
+    if metric == "change_failure_rate":
+        high = min(max(high, 0.2), 1.05)  # the 5/10/15 % cut-offs in view; never above 100 %
+        ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
+    if metric == "deployment_frequency":
+        high = max(high, 8.0)  # keep the once-per-day cut-off in view
+    ax.set_ylim(low, high)
+    for tier, band_low, band_high in tier_bands(metric, report_year):
+        bottom, top = max(band_low, low), min(band_high, high)
+        if top > bottom:
+            ax.axhspan(bottom, top, color=TIER_COLOURS[tier], alpha=BAND_ALPHA, linewidth=0,
+                       zorder=0)
+    ax.plot(weeks, values, color=PALETTE["blue"], marker="o", markersize=3.5, linewidth=1.4,
+            zorder=3)
+    if window_value is not None and math.isfinite(window_value):
+        ax.axhline(window_value, color=PALETTE["black"], linestyle="--", linewidth=1.1,
+                   zorder=4)
+    ax.grid(axis="x", visible=False)
+    ax.tick_params(axis="x", labelsize=8)
+
+
+def weekly_trend(
+    trend: pd.DataFrame,
+    report_year: int,
+    keys: FourKeys | None = None,
+    service: str | None = None,
+) -> Figure:
+    """The four keys week by week, each panel over its tier bands for ``report_year``.
+
+    ``trend`` is :func:`interview_lab.dora.weekly_trend`'s table; the rows of ``service``
+    (``None``: the overall rows) are drawn. ``keys``, when given, adds the window's value of
+    each key as a dashed line. Weeks without anything to time leave gaps.
+    """
+    label = OVERALL if service is None else service
+    rows = trend[trend["service"] == label].sort_values("week_start")
+    if rows.empty:
+        raise ValueError(f"the weekly trend has no rows for service {label!r}")
+    who = "all services" if service is None else service
+    fig, first = new_figure(PANELS[0][2], "", PANELS[0][3], size=(10.0, 6.6))
+    fig.suptitle(f"Four keys week by week: {who}, tiers of the DORA {report_year} report",
+                 fontweight="bold")
+    grid = fig.add_gridspec(2, 2)
+    first.set_subplotspec(grid[0, 0])
+    axes = [first] + [fig.add_subplot(grid[i // 2, i % 2], sharex=first) for i in (1, 2, 3)]
+    for ax, (column, metric, title, ylabel, log) in zip(axes, PANELS, strict=True):
+        window = None if keys is None else getattr(keys, WINDOW_VALUE[column])
+        _draw_panel(ax, rows, column, metric, log, window, report_year)
+        ax.set_title(title)
+        ax.set_ylabel(ylabel)
+    locator = AutoDateLocator(minticks=3, maxticks=7)
+    first.xaxis.set_major_locator(locator)
+    first.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    for ax in axes[2:]:
+        ax.set_xlabel("week starting (Monday, UTC)")
+    handles = [Patch(color=TIER_COLOURS[t], alpha=BAND_ALPHA + 0.2, label=t) for t in TIERS]
+    handles.append(axes[0].lines[0])
+    labels = [*TIERS, "weekly value"]
+    if keys is not None:
+        handles.append(next(line for line in axes[0].lines if line.get_linestyle() == "--"))
+        labels.append("whole window")
+    fig.legend(handles, labels, loc="outside lower center", ncol=len(labels), fontsize=9)
+    return fig
+
+
+def _cell_text(metric: str, value: float | None) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if metric == "deployment_frequency":
+        return f"{value:.1f}/week"
+    if metric == "change_failure_rate":
+        return f"{value:.1%}"
+    return hours_text(value)
+
+
+def tier_grid(summary: pd.DataFrame, report_year: int,
+              services: Sequence[str] | None = None) -> Figure:
+    """Services (rows) against the four keys (columns), coloured by tier, with the values.
+
+    ``summary`` is :func:`interview_lab.dora.summary_table`'s table for ``report_year``.
+    """
+    table = summary if services is None else summary[summary["service"].isin(services)]
+    if table.empty:
+        raise ValueError("the summary table has no services to draw")
+    columns = [(column, metric) for column, metric, *_ in PANELS]
+    names = ["deployment frequency", "lead time", "change failure rate", "time to restore"]
+    fig, ax = new_figure(f"Four keys by service: tiers of the DORA {report_year} report", "", "",
+                         size=(9.0, 0.55 * len(table) + 1.9))
+    for row, (_, record) in enumerate(table.iterrows()):
+        for col, (column, metric) in enumerate(columns):
+            tier = record[f"tier_{metric}"]
+            colour = TIER_COLOURS.get(tier, "#FFFFFF") if isinstance(tier, str) else "#FFFFFF"
+            ax.add_patch(Rectangle((col, row), 1, 1, facecolor=colour, alpha=0.55,
+                                   edgecolor="white", linewidth=2))
+            value = record[column]
+            text = _cell_text(metric, None if pd.isna(value) else float(value))
+            ax.text(col + 0.5, row + 0.5, f"{text}\n{tier if isinstance(tier, str) else '-'}",
+                    ha="center", va="center", fontsize=8.5)
+    ax.set_xlim(0, len(columns))
+    ax.set_ylim(len(table), 0)
+    ax.set_xticks(np.arange(len(columns)) + 0.5, names)
+    ax.set_yticks(np.arange(len(table)) + 0.5, list(table["service"]))
+    ax.tick_params(length=0)
+    ax.grid(False)
+    ax.xaxis.tick_top()
+    for side in ("left", "bottom"):
+        ax.spines[side].set_visible(False)
+    return fig
