@@ -38,20 +38,25 @@ _MEDIANS: dict[str, dict[str, float]] = {"computation": {}, "callback": {}}
 @pytest.fixture(scope="module", autouse=True)
 def _report(request):
     yield
-    reporter = request.config.pluginmanager.getplugin("terminalreporter")
-    if reporter is None:
+    plugins = request.config.pluginmanager
+    reporter = plugins.getplugin("terminalreporter")
+    capture = plugins.getplugin("capturemanager")
+    if reporter is None or capture is None:
         return
-    reporter.write_line("")
-    reporter.write_line(f"widget speed on {os.cpu_count()} cores (median of each benchmark):")
+    lines = [f"widget speed on {os.cpu_count()} cores (median of each benchmark):"]
     for group, medians in _MEDIANS.items():
         if not medians:
             continue
         name, slowest = max(medians.items(), key=lambda item: item[1])
         verdict = "within" if slowest < TARGET_S[group] else "OVER"
-        reporter.write_line(
+        lines.append(
             f"  slowest {group}: {name} {slowest * 1000:.1f} ms "
             f"({verdict} the {TARGET_S[group] * 1000:.0f} ms target)"
         )
+    with capture.global_and_fixture_disabled():  # teardown output is captured otherwise
+        reporter.write_line("")
+        for line in lines:
+            reporter.write_line(line)
 
 
 def _median(benchmark) -> float:

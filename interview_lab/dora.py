@@ -142,11 +142,21 @@ class NaiveTimestampWarning(UserWarning):
 # ---------------------------------------------------------------------------------------
 
 
-def _text(series: pd.Series) -> np.ndarray:
-    """A column as an object array of str, with missing cells as ''."""
-    if not (pd.api.types.is_string_dtype(series.dtype) or series.dtype == object):
+def _column(frame: pd.DataFrame, name: str) -> tuple[pd.Series, np.ndarray]:
+    """A text column as pandas ``str`` (index reset) and as an object array (no copy).
+
+    Missing cells stay NaN in both; see :func:`_blank`.
+    """
+    series = frame[name]
+    if not isinstance(series.dtype, pd.StringDtype):
         series = series.astype("str")
-    return series.to_numpy(dtype=object, na_value="")
+    series = series.reset_index(drop=True)
+    return series, series.to_numpy(dtype=object)
+
+
+def _blank(values: np.ndarray) -> np.ndarray:
+    """Which cells of an object array are empty or missing."""
+    return pd.isna(values) | (values == "")
 
 
 def _raise_first(
@@ -199,25 +209,26 @@ def _naive_mask(text: np.ndarray) -> np.ndarray:
 
 def _times(series: pd.Series, file: str, column: str, lines: np.ndarray) -> _Times:
     """Parse one timestamp column to UTC microseconds, warning about naive values."""
+    series = series.reset_index(drop=True)
     dtype = series.dtype
     if isinstance(dtype, pd.DatetimeTZDtype):
         utc = series.dt.tz_convert("UTC")
         naive = np.zeros(len(series), dtype=bool)
         raw = None
+        missing = series.isna().to_numpy()
     elif pd.api.types.is_datetime64_dtype(dtype):
         utc = series.dt.tz_localize("UTC")
         naive = series.notna().to_numpy()
         raw = None
+        missing = ~naive
     else:
-        raw = _text(series)
-        parsed = pd.to_datetime(raw, format="ISO8601", utc=True, errors="coerce")
-        utc = pd.Series(parsed)
+        raw = _column(pd.DataFrame({column: series}), column)[1]
+        missing = _blank(raw)
+        utc = pd.Series(pd.to_datetime(raw, format="ISO8601", utc=True, errors="coerce"))
         ok = utc.notna().to_numpy()
         naive = np.zeros(len(series), dtype=bool)
         naive[ok] = _naive_mask(raw[ok])
-    missing = series.isna().to_numpy() if raw is None else (raw == "")
-    parsed_ok = utc.notna().to_numpy()
-    bad = ~parsed_ok & ~missing
+    bad = utc.isna().to_numpy() & ~missing
     micros = utc.dt.as_unit("us").dt.tz_convert(None).to_numpy().view(np.int64)
     if naive.any():
         first = int(lines[np.flatnonzero(naive)[0]])
@@ -230,7 +241,7 @@ def _times(series: pd.Series, file: str, column: str, lines: np.ndarray) -> _Tim
     return _Times(micros=micros, missing=missing, bad=bad, raw=raw)
 
 
-def _timestamp_problem(column: str, times: _Times) -> Callable[[int], str]:
+def _timestamp_problem(times: _Times) -> Callable[[int], str]:
     def problem(i: int) -> str:
         shown = times.raw[i] if times.raw is not None else "?"
         return (
@@ -241,12 +252,41 @@ def _timestamp_problem(column: str, times: _Times) -> Callable[[int], str]:
     return problem
 
 
+def _show(times: _Times, i: int) -> str:
+    if times.raw is not None:
+        return repr(times.raw[i])
+    return pd.Timestamp(int(times.micros[i]), unit="us", tz="UTC").isoformat()
+
+
 def _to_series(micros: np.ndarray, missing: np.ndarray | None = None) -> pd.Series:
     values = micros.astype("datetime64[us]")
     if missing is not None and missing.any():
         values = values.copy()
         values[missing] = np.datetime64("NaT")
     return pd.Series(values).dt.tz_localize("UTC")
+
+
+def _factorize(
+    values: np.ndarray, allowed: Sequence[str] | None = None
+) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Codes of a low-cardinality text column, its categories (sorted, or ``allowed`` in
+    order) and which cells are blank or not allowed (code -1)."""
+    codes, uniques = pd.factorize(values, sort=True)
+    uniques = [str(v) for v in uniques]
+    if allowed is None:
+        categories = [v for v in uniques if v != ""]
+    else:
+        categories = list(allowed)
+    position = np.array([categories.index(v) if v in categories else -1 for v in uniques] + [-1])
+    mapped = position[codes]  # a missing cell has code -1, which picks the appended -1
+    return mapped, categories, mapped < 0
+
+
+def _first_duplicate(values: np.ndarray, index: pd.Index) -> int | None:
+    """Position of the first repeated value of a unique-checked Index, or None."""
+    if index.is_unique:
+        return None
+    return int(np.flatnonzero(index.duplicated(keep="first"))[0])
 
 
 def _duplicate_error(
@@ -263,22 +303,22 @@ def _duplicate_error(
 
 def _validate_deployments(frame: pd.DataFrame, file: str, lines: np.ndarray) -> pd.DataFrame:
     _require_columns(frame, DEPLOYMENT_COLUMNS, file)
-    ids = _text(frame["deploy_id"])
-    services = _text(frame["service"])
-    status = _text(frame["status"])
+    id_column, ids = _column(frame, "deploy_id")
+    _, services = _column(frame, "service")
+    _, status = _column(frame, "status")
     times = _times(frame["deployed_at"], file, "deployed_at", lines)
-    status_codes, status_values = pd.factorize(status)
-    bad_status = np.isin(
-        status_codes, [i for i, v in enumerate(status_values) if v not in STATUSES]
-    )
+    service_codes, service_names, blank_service = _factorize(services)
+    status_codes, _, bad_status = _factorize(status, STATUSES)
+    index = pd.Index(ids, dtype=object)
+    blank_id = _blank(ids) if (index.hasnans or "" in index) else np.zeros(ids.size, bool)
     _raise_first(
         file,
         lines,
         [
-            (ids == "", "deploy_id", lambda i: "deploy_id is empty"),
-            (services == "", "service", lambda i: "service is empty"),
+            (blank_id, "deploy_id", lambda i: "deploy_id is empty"),
+            (blank_service, "service", lambda i: "service is empty"),
             (times.missing, "deployed_at", lambda i: "deployed_at is empty"),
-            (times.bad, "deployed_at", _timestamp_problem("deployed_at", times)),
+            (times.bad, "deployed_at", _timestamp_problem(times)),
             (
                 bad_status,
                 "status",
@@ -286,17 +326,17 @@ def _validate_deployments(frame: pd.DataFrame, file: str, lines: np.ndarray) -> 
             ),
         ],
     )
-    index = pd.Index(ids, dtype=object)
-    if not index.is_unique:
-        position = int(np.flatnonzero(index.duplicated(keep="first"))[0])
+    position = _first_duplicate(ids, index)
+    if position is not None:
         raise _duplicate_error(file, lines, "deploy_id", ids, position, "deploy_id")
     return pd.DataFrame(
         {
-            "deploy_id": pd.Series(ids, dtype="str"),
-            "service": pd.Categorical(services),
+            "deploy_id": id_column,
+            "service": pd.Categorical.from_codes(service_codes, categories=service_names),
             "deployed_at": _to_series(times.micros),
-            "status": pd.Categorical(status, categories=list(STATUSES)),
-        }
+            "status": pd.Categorical.from_codes(status_codes, categories=list(STATUSES)),
+        },
+        copy=False,
     )
 
 
@@ -304,34 +344,35 @@ def _validate_changes(
     frame: pd.DataFrame, file: str, lines: np.ndarray, deploy_index: pd.Index
 ) -> pd.DataFrame:
     _require_columns(frame, CHANGE_COLUMNS, file)
-    shas = _text(frame["commit_sha"])
-    deploy_ids = _text(frame["deploy_id"])
+    sha_column, shas = _column(frame, "commit_sha")
+    deploy_column, deploy_ids = _column(frame, "deploy_id")
     times = _times(frame["committed_at"], file, "committed_at", lines)
-    rows = deploy_index.get_indexer(deploy_ids).astype(np.int64)
-    empty_deploy = deploy_ids == ""
+    rows = deploy_index.get_indexer(deploy_ids).astype(np.int64)  # -1: blank or unknown
+
+    def reference_problem(i: int) -> str:
+        if _blank(deploy_ids[i : i + 1])[0]:
+            return "deploy_id is empty"
+        return f"deploy_id {deploy_ids[i]!r} is not in the deployments table"
+
     _raise_first(
         file,
         lines,
         [
-            (shas == "", "commit_sha", lambda i: "commit_sha is empty"),
-            (empty_deploy, "deploy_id", lambda i: "deploy_id is empty"),
-            (
-                (rows < 0) & ~empty_deploy,
-                "deploy_id",
-                lambda i: f"deploy_id {deploy_ids[i]!r} is not in the deployments table",
-            ),
+            (_blank(shas), "commit_sha", lambda i: "commit_sha is empty"),
+            (rows < 0, "deploy_id", reference_problem),
             (times.missing, "committed_at", lambda i: "committed_at is empty"),
-            (times.bad, "committed_at", _timestamp_problem("committed_at", times)),
+            (times.bad, "committed_at", _timestamp_problem(times)),
         ],
     )
-    # Duplicate (commit_sha, deploy_id) pairs: hash the SHA (C speed), mix in the deployment's
-    # row number, and compare the actual strings only where two keys collide.
-    keys = pd.util.hash_array(shas, categorize=False) ^ (
-        rows.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-    )
-    key_index = pd.Index(keys)
-    if key_index.has_duplicates:
-        suspects = np.flatnonzero(key_index.duplicated(keep=False))
+    # Duplicate (commit_sha, deploy_id) pairs. Python's own string hash (cached on each str,
+    # computed in C by ``map``) mixed with the deployment's row gives one integer per pair;
+    # sorting those finds equal keys, and only equal keys are compared as strings.
+    hashes = np.fromiter(map(hash, shas), dtype=np.int64, count=shas.size).view(np.uint64)
+    keys = hashes ^ (rows.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
+    ordered = np.sort(keys)
+    repeated_keys = ordered[1:][ordered[1:] == ordered[:-1]]
+    if repeated_keys.size:
+        suspects = np.flatnonzero(np.isin(keys, repeated_keys))
         pairs = pd.DataFrame({"sha": shas[suspects], "row": rows[suspects]})
         repeated = np.flatnonzero(pairs.duplicated(keep="first").to_numpy())
         if repeated.size:
@@ -347,11 +388,12 @@ def _validate_changes(
             )
     return pd.DataFrame(
         {
-            "commit_sha": pd.Series(shas, dtype="str"),
-            "deploy_id": pd.Series(deploy_ids, dtype="str"),
+            "commit_sha": sha_column,
+            "deploy_id": deploy_column,
             "committed_at": _to_series(times.micros),
             "deploy_row": rows,
-        }
+        },
+        copy=False,
     )
 
 
@@ -359,58 +401,49 @@ def _validate_incidents(
     frame: pd.DataFrame, file: str, lines: np.ndarray, deploy_index: pd.Index
 ) -> pd.DataFrame:
     _require_columns(frame, INCIDENT_COLUMNS, file)
-    ids = _text(frame["incident_id"])
-    deploy_ids = _text(frame["deploy_id"])
+    id_column, ids = _column(frame, "incident_id")
+    deploy_column, deploy_ids = _column(frame, "deploy_id")
     opened = _times(frame["opened_at"], file, "opened_at", lines)
     resolved = _times(frame["resolved_at"], file, "resolved_at", lines)
-    linked = deploy_ids != ""
-    rows = np.full(len(ids), -1, dtype=np.int64)
+    linked = ~_blank(deploy_ids)
+    rows = np.full(ids.size, -1, dtype=np.int64)
     rows[linked] = deploy_index.get_indexer(deploy_ids[linked])
     both = ~opened.missing & ~opened.bad & ~resolved.missing & ~resolved.bad
     early = both & (resolved.micros < opened.micros)
 
     def early_problem(i: int) -> str:
-        return (
-            f"resolved_at {_show(resolved, i)} is before opened_at {_show(opened, i)}"
-        )
+        return f"resolved_at {_show(resolved, i)} is before opened_at {_show(opened, i)}"
 
     _raise_first(
         file,
         lines,
         [
-            (ids == "", "incident_id", lambda i: "incident_id is empty"),
+            (_blank(ids), "incident_id", lambda i: "incident_id is empty"),
             (
                 linked & (rows < 0),
                 "deploy_id",
                 lambda i: f"deploy_id {deploy_ids[i]!r} is not in the deployments table",
             ),
             (opened.missing, "opened_at", lambda i: "opened_at is empty"),
-            (opened.bad, "opened_at", _timestamp_problem("opened_at", opened)),
-            (resolved.bad, "resolved_at", _timestamp_problem("resolved_at", resolved)),
+            (opened.bad, "opened_at", _timestamp_problem(opened)),
+            (resolved.bad, "resolved_at", _timestamp_problem(resolved)),
             (early, "resolved_at", early_problem),
         ],
     )
-    index = pd.Index(ids, dtype=object)
-    if not index.is_unique:
-        position = int(np.flatnonzero(index.duplicated(keep="first"))[0])
+    position = _first_duplicate(ids, pd.Index(ids, dtype=object))
+    if position is not None:
         raise _duplicate_error(file, lines, "incident_id", ids, position, "incident_id")
-    deploy_column = pd.Series(deploy_ids, dtype="str")
-    deploy_column[~linked] = np.nan
+    deploy_column = deploy_column.where(linked)
     return pd.DataFrame(
         {
-            "incident_id": pd.Series(ids, dtype="str"),
+            "incident_id": id_column,
             "deploy_id": deploy_column,
             "opened_at": _to_series(opened.micros),
             "resolved_at": _to_series(resolved.micros, resolved.missing),
             "deploy_row": rows,
-        }
+        },
+        copy=False,
     )
-
-
-def _show(times: _Times, i: int) -> str:
-    if times.raw is not None:
-        return repr(times.raw[i])
-    return pd.Timestamp(int(times.micros[i]), unit="us", tz="UTC").isoformat()
 
 
 def _read_csv(path: str | PathLike[str], label: str) -> tuple[pd.DataFrame, np.ndarray]:
@@ -443,7 +476,7 @@ def _read_csv(path: str | PathLike[str], label: str) -> tuple[pd.DataFrame, np.n
     if len(frame):
         blank = np.ones(len(frame), dtype=bool)
         for column in frame.columns:
-            blank &= _text(frame[column]) == ""
+            blank &= _blank(_column(frame, column)[1])
         if blank.any():
             frame = frame.loc[~blank].reset_index(drop=True)
             lines = lines[~blank]

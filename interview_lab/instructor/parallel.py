@@ -45,7 +45,7 @@ from pathlib import Path
 
 from nbclient.util import run_sync
 from nbconvert.preprocessors import Preprocessor
-from traitlets import Integer
+from traitlets import Bool, Integer
 
 from .course import Course, check_student_id, generate_assignment, quiet_logger
 from .isolation import (
@@ -105,6 +105,7 @@ class TruncateOutput(Preprocessor):
     so one 50 MB line would otherwise land in the autograded notebook and the feedback)."""
 
     max_chars = Integer(100_000, help="characters kept of one output's text").tag(config=True)
+    enabled = Bool(True).tag(config=True)
 
     def _cut(self, text: str) -> str:
         if len(text) <= self.max_chars:

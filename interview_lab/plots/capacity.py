@@ -323,27 +323,6 @@ def build_gantt(schedule: BuildSchedule) -> Figure:
     return fig
 
 
-def cicd_overview(
-    depends_on: Mapping[str, Iterable[str]],
-    build_time_s: Mapping[str, float],
-    schedules: Sequence[BuildSchedule],
-    chosen: int,
-) -> Figure:
-    """The build graph (left) beside wall time against builders (right), for the widget."""
-    fig, left = new_figure(
-        f"Build graph of {len(depends_on)} services", "build layer", "", size=(12.0, 4.6)
-    )
-    grid = fig.add_gridspec(1, 2, width_ratios=(1.5, 1.0))
-    left.set_subplotspec(grid[0])
-    right = fig.add_subplot(grid[1])
-    _draw_graph(left, depends_on, build_time_s, schedules[0].critical_path)
-    right.set_title("Wall time against builders")
-    right.set_xlabel("parallel builders")
-    right.set_ylabel("wall time of a full build (s)")
-    _draw_wall_time(right, schedules, chosen)
-    return fig
-
-
 # --------------------------------------------------------------------------------------
 # Container images
 # --------------------------------------------------------------------------------------

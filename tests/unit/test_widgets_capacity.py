@@ -169,6 +169,7 @@ def test_cicd_reports_the_library_schedule_for_each_builder_count():
         assert " -&gt; ".join(s.critical_path) in w.result.value
     layers = capacity.build_layers(depends_on)
     assert ", ".join(layers[0]) in w.result.value
+    assert bytes(w.graph.value).startswith(PNG)  # the build graph, drawn once
     assert len(w.calculate().by_builders) == len(depends_on)
 
 

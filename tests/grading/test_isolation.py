@@ -1,0 +1,233 @@
+"""Where and as whom a submission's kernel runs (see interview_lab/instructor/isolation.py).
+
+A probe submission reports, from inside its kernel, its working folder, user, environment
+and which course files it can read; a second student is graded beside it. Tests that need root
+(creating users, dropping privileges) skip elsewhere with the reason; CI runs as root.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from test_instructor_support import (
+    ASSIGNMENT,
+    GOOD_BYTES,
+    filled_notebook,
+    grade_args,
+    is_root,
+    make_course,
+    put_submission,
+    remove_course,
+    run_cli,
+    summary_rows,
+)
+
+from interview_lab.instructor.cli import grade_main
+from interview_lab.instructor.course import Course, generate_assignment
+from interview_lab.instructor.isolation import (
+    DROPPER,
+    USER_PREFIX,
+    GraderUser,
+    PermissionChanges,
+    blocking_folders,
+    private_entries,
+)
+from interview_lab.settings import data_dir
+
+needs_root = pytest.mark.skipif(not is_root(), reason="needs root: creates grading users and drops privileges")
+SECRET = "INTERVIEW_LAB_TEST_SECRET"
+
+PROBE = '''import json, os, pwd, subprocess
+def can_read(path):
+    try:
+        with open(path, "rb") as handle:
+            handle.read(1)
+        return True
+    except OSError:
+        return False
+def can_list(path):
+    try:
+        os.listdir(path)
+        return True
+    except OSError:
+        return False
+sleeper = subprocess.Popen(["sleep", "600"], start_new_session=True)
+import pandas
+REPORT = {
+    "cwd": os.getcwd(),
+    "home": os.environ.get("HOME"),
+    "user": pwd.getpwuid(os.getuid()).pw_name,
+    "groups": os.getgroups(),
+    "env": sorted(os.environ),
+    "secret": os.environ.get("%(secret)s"),
+    "read": {name: can_read(path) for name, path in %(read)r.items()},
+    "list": {name: can_list(path) for name, path in %(list)r.items()},
+    "pandas": pandas.__version__,
+    "sleeper": sleeper.pid,
+}
+print("REPORT=" + json.dumps(REPORT))
+RATIO = 20'''
+
+
+def _report(course: Path, student: str) -> dict:
+    nb = json.loads((course / "autograded" / student / ASSIGNMENT / "tiny.ipynb").read_text())
+    for cell in nb["cells"]:
+        for output in cell.get("outputs", []):
+            text = "".join(output.get("text", ""))
+            if text.startswith("REPORT="):
+                return json.loads(text[len("REPORT="):])
+    raise AssertionError("the probe printed no report")
+
+
+@pytest.fixture(scope="module")
+def probed():
+    course = make_course()
+    other = put_submission(course, "other", {"tiny.ipynb": filled_notebook(GOOD_BYTES, "RATIO = 20")})
+    data_file = next(p for p in sorted(data_dir().iterdir()) if p.is_file())
+    read = {
+        "source": str(course / "source" / ASSIGNMENT / "tiny.ipynb"),
+        "other_submission": str(other / "tiny.ipynb"),
+        "config": str(course / "nbgrader_config.py"),
+        "release": str(course / "release" / ASSIGNMENT / "tiny.ipynb"),
+        "data": str(data_file),
+        "python": os.path.realpath(sys.executable),
+    }
+    listing = {"course": str(course), "submitted": str(course / "submitted"), "parent": ".."}
+    # The gradebook exists before the run (as after an earlier grading): it must be locked too.
+    generate_assignment(Course.at(course), ASSIGNMENT, release_dir=course.parent / "scratch-release")
+    read["gradebook"] = str(course / "gradebook.db")
+    probe = PROBE % {"secret": SECRET, "read": read, "list": listing}
+    put_submission(course, "probe", {"tiny.ipynb": filled_notebook(GOOD_BYTES, probe)})
+    modes_before = {p.name: stat.S_IMODE(p.lstat().st_mode) for p in course.iterdir()}
+    traverse_before = {p: stat.S_IMODE(p.stat().st_mode) for p in Path(os.path.realpath(sys.executable)).parents}
+    os.environ[SECRET] = "do-not-leak"
+    try:
+        status, out, err = run_cli(grade_main, grade_args(course))
+    finally:
+        del os.environ[SECRET]
+    yield {
+        "course": course, "status": status, "out": out, "err": err, "report": _report(course, "probe"),
+        "modes_before": modes_before,
+        "modes_after": {p.name: stat.S_IMODE(p.lstat().st_mode) for p in course.iterdir() if p.name in modes_before},
+        "traverse_before": traverse_before,
+        "traverse_after": {p: stat.S_IMODE(p.stat().st_mode) for p in traverse_before},
+    }
+    remove_course(course)
+
+
+def test_both_students_are_graded(probed):
+    assert probed["status"] == 0, probed["out"] + probed["err"]
+    rows = summary_rows(probed["out"])
+    assert rows["probe"][0] == "3" and rows["other"][0] == "3"
+
+
+def test_kernel_works_in_a_sandbox_outside_the_course(probed):
+    report, course = probed["report"], probed["course"]
+    cwd = Path(report["cwd"])
+    assert course not in cwd.parents and cwd != course
+    assert report["home"] == report["cwd"]
+    assert report["read"]["release"] is True  # the student version is public
+
+
+def test_kernel_gets_a_small_environment_without_the_graders_variables(probed):
+    env = set(probed["report"]["env"])
+    assert probed["report"]["secret"] is None
+    assert {"PATH", "HOME", "MPLCONFIGDIR", "IPYTHONDIR"} <= env
+    assert not env & {"SUDO_USER", "SSH_AUTH_SOCK", "AWS_SECRET_ACCESS_KEY", "VIRTUAL_ENV"}
+
+
+def test_kernel_can_use_the_python_environment_and_the_data(probed):
+    report = probed["report"]
+    assert report["pandas"]
+    assert report["read"]["data"] is True
+    assert report["read"]["python"] is True
+
+
+@needs_root
+def test_kernel_runs_as_an_unprivileged_grading_user(probed):
+    report = probed["report"]
+    assert report["user"].startswith(f"{USER_PREFIX}-")
+    assert 0 not in report["groups"]
+
+
+@needs_root
+@pytest.mark.parametrize("what", ["source", "other_submission", "gradebook", "config"])
+def test_kernel_cannot_read_solutions_the_gradebook_or_other_students(probed, what):
+    assert probed["report"]["read"][what] is False
+
+
+@needs_root
+def test_kernel_cannot_list_the_submissions_or_its_neighbours(probed):
+    assert probed["report"]["list"]["submitted"] is False
+    assert probed["report"]["list"]["parent"] is False
+
+
+@needs_root
+def test_processes_left_behind_are_killed(probed):
+    pid = probed["report"]["sleeper"]
+    assert not Path(f"/proc/{pid}").exists() or "sleep" not in Path(f"/proc/{pid}/cmdline").read_text()
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                uid = proc.stat().st_uid
+            except FileNotFoundError:
+                continue
+            import pwd
+
+            try:
+                name = pwd.getpwuid(uid).pw_name
+            except KeyError:
+                continue
+            assert not name.startswith(f"{USER_PREFIX}-"), f"process {proc.name} of {name} outlived grading"
+
+
+@needs_root
+def test_permissions_are_restored_after_the_run(probed):
+    assert probed["modes_after"] == probed["modes_before"]
+    assert probed["traverse_after"] == probed["traverse_before"]
+
+
+@needs_root
+def test_the_launcher_refuses_to_run_a_kernel_as_root():
+    result = subprocess.run([sys.executable, "-I", "-S", str(DROPPER), "--uid", "0", "--gid", "0", "--kill-all"],
+                            capture_output=True, text=True)
+    assert result.returncode != 0 and "refusing to run a kernel as root" in result.stderr
+
+
+def test_a_folder_closed_to_others_is_found_on_the_way(tmp_path):
+    closed = tmp_path / "closed"
+    inner = closed / "inner"
+    inner.mkdir(parents=True)
+    os.chmod(closed, 0o700)
+    stranger = GraderUser("nobody-here", 2_000_000, 2_000_000)
+    try:
+        assert closed in blocking_folders(stranger, inner)
+        assert inner not in blocking_folders(stranger, inner)
+    finally:
+        os.chmod(closed, 0o755)
+
+
+def test_private_entries_are_everything_but_the_public_folders(tmp_path):
+    for name in ("source", "submitted", "data", "release", "notebooks", "interview_lab", "tests", ".git"):
+        (tmp_path / name).mkdir()
+    (tmp_path / "gradebook.db").write_text("")
+    names = sorted(p.name for p in private_entries(tmp_path))
+    assert names == [".git", "gradebook.db", "source", "submitted", "tests"]
+
+
+def test_permission_changes_are_undone_in_reverse_order(tmp_path):
+    path = tmp_path / "x"
+    path.mkdir()
+    os.chmod(path, 0o755)
+    changes = PermissionChanges()
+    changes.chmod(path, 0o750)
+    changes.chmod(path, 0o700)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o700
+    changes.restore()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o755
