@@ -282,6 +282,11 @@ def _factorize(
     return mapped, categories, mapped < 0
 
 
+def _lookup(index: pd.Index, values: np.ndarray) -> np.ndarray:
+    """Positions of ``values`` in ``index`` (-1 where absent); an object Index skips inference."""
+    return index.get_indexer(pd.Index(values, dtype=object, copy=False)).astype(np.int64)
+
+
 def _first_duplicate(values: np.ndarray, index: pd.Index) -> int | None:
     """Position of the first repeated value of a unique-checked Index, or None."""
     if index.is_unique:
@@ -347,7 +352,7 @@ def _validate_changes(
     sha_column, shas = _column(frame, "commit_sha")
     deploy_column, deploy_ids = _column(frame, "deploy_id")
     times = _times(frame["committed_at"], file, "committed_at", lines)
-    rows = deploy_index.get_indexer(deploy_ids).astype(np.int64)  # -1: blank or unknown
+    rows = _lookup(deploy_index, deploy_ids)  # -1: blank or unknown
 
     def reference_problem(i: int) -> str:
         if _blank(deploy_ids[i : i + 1])[0]:
@@ -407,7 +412,7 @@ def _validate_incidents(
     resolved = _times(frame["resolved_at"], file, "resolved_at", lines)
     linked = ~_blank(deploy_ids)
     rows = np.full(ids.size, -1, dtype=np.int64)
-    rows[linked] = deploy_index.get_indexer(deploy_ids[linked])
+    rows[linked] = _lookup(deploy_index, deploy_ids[linked])
     both = ~opened.missing & ~opened.bad & ~resolved.missing & ~resolved.bad
     early = both & (resolved.micros < opened.micros)
 

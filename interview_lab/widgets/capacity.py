@@ -65,12 +65,13 @@ class MonitoringResult:
 
 class MonitoringCapacityWidget(LabWidget):
     """Controls: ``servers``, ``metrics_per_server``, ``scrape_interval_s``,
-    ``bytes_per_sample``, ``raw_retention_days``, ``five_minute_retention_days``,
-    ``one_hour_retention_days`` and ``usd_per_gib_month``.
+    ``bytes_per_sample``, ``local_retention_days`` (Prometheus' own disk),
+    ``raw_retention_days``, ``five_minute_retention_days``, ``one_hour_retention_days``
+    (Thanos' three resolutions in object storage; 0 = not kept) and ``usd_per_gib_month``.
 
-    Defaults: the chapter's example (1,000 servers x 100 metrics every 15 s; 15 days raw,
-    90 days at 5 minutes, 365 days at 1 hour) at 2 bytes per sample, the top of the
-    Prometheus documentation's 1-2 bytes, and the S3 Standard price.
+    Defaults: the chapter's example (1,000 servers x 100 metrics every 15 s; Prometheus keeps
+    15 days; in S3, 15 days raw, 90 days at 5 minutes, 365 days at 1 hour) at 2 bytes per
+    sample, the top of the Prometheus documentation's 1-2 bytes, and the S3 Standard price.
     """
 
     title = "Monitoring system capacity (Prometheus + Thanos on S3)"
@@ -86,14 +87,15 @@ class MonitoringCapacityWidget(LabWidget):
         self.metrics_per_server = _int(metrics_per_server, "metrics per server")
         self.scrape_interval_s = _float(scrape_interval_s, "scrape interval (s)")
         self.bytes_per_sample = _float(bytes_per_sample, "bytes per sample (B)")
-        self.raw_retention_days = _float(15.0, "raw retention (days)")
-        self.five_minute_retention_days = _float(90.0, "5-minute retention (days)")
-        self.one_hour_retention_days = _float(365.0, "1-hour retention (days)")
+        self.local_retention_days = _float(15.0, "Prometheus local retention (days)")
+        self.raw_retention_days = _float(15.0, "S3 raw retention (days)")
+        self.five_minute_retention_days = _float(90.0, "S3 5-minute retention (days)")
+        self.one_hour_retention_days = _float(365.0, "S3 1-hour retention (days)")
         self.usd_per_gib_month = _float(
             capacity.S3_STANDARD_USD_PER_GIB_MONTH, "S3 price (USD per GiB-month)"
         )
         left = [self.servers, self.metrics_per_server, self.scrape_interval_s,
-                self.bytes_per_sample]
+                self.bytes_per_sample, self.local_retention_days]
         right = [self.raw_retention_days, self.five_minute_retention_days,
                  self.one_hour_retention_days, self.usd_per_gib_month]
         super().__init__(left + right)
@@ -115,7 +117,7 @@ class MonitoringCapacityWidget(LabWidget):
             self.metrics_per_server.value,
             self.scrape_interval_s.value,
             bytes_per_sample=self.bytes_per_sample.value,
-            retention_days=self.raw_retention_days.value,
+            retention_days=self.local_retention_days.value,
         )
         tier_usd = {
             tier: capacity.object_storage_usd_per_month(size, self.usd_per_gib_month.value)

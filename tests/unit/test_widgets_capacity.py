@@ -73,10 +73,25 @@ def test_monitoring_follows_each_control():
     assert format_usd(thanos.usd_per_month) not in w.result.value
 
 
+def test_monitoring_separates_local_disk_from_object_storage():
+    w = MonitoringCapacityWidget()
+    w.raw_retention_days.value = 0.0  # no raw samples in S3: only the downsampled tiers
+    w.local_retention_days.value = 30.0
+    assert_ok(w)
+    thanos = capacity.thanos_storage_estimate(1000, 100, 15, 0, 90, 365)
+    local = capacity.monitoring_estimate(1000, 100, 15, retention_days=30)
+    assert thanos.raw_bytes == 0
+    assert f"Prometheus local disk (30 days raw)</td><td>{format_bytes(local.retention_bytes)}<" in (
+        w.result.value
+    )
+    assert format_bytes(thanos.total_bytes) in w.result.value
+
+
 @pytest.mark.parametrize(
     ("control", "value", "expected"),
     [
         ("servers", 0, "servers must be at least 1, got 0"),
+        ("local_retention_days", 0.0, "retention_days must be greater than 0"),
         ("metrics_per_server", -3, "metrics_per_server must be at least 1"),
         ("scrape_interval_s", 0.0, "scrape_interval_s must be greater than 0"),
         ("bytes_per_sample", -1.0, "bytes_per_sample must be greater than 0"),
