@@ -14,7 +14,9 @@ memory (string ids, ``datetime64[us, UTC]`` timestamps), then timed:
 
 Peak memory is measured separately with ``tracemalloc`` (numpy and pandas report their buffers
 to it) and stored in each benchmark's ``extra_info`` as ``peak_bytes`` (decimal: 1 GB = 1e9
-bytes). Timings are pytest-benchmark's statistics over several rounds; read the median.
+bytes); for the CSV path, ``process_peak_rss_bytes`` is the peak resident memory of a fresh
+process that loads the files and computes the four keys. Timings are pytest-benchmark's
+statistics over several rounds; read the median.
 """
 
 from __future__ import annotations
@@ -164,7 +166,24 @@ def csv_files(frames, tmp_path_factory):
     return paths
 
 
+PEAK_RSS_SCRIPT = """
+import resource, sys
+from interview_lab import dora
+result = dora.four_keys(dora.load_log(*sys.argv[1:4]))
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+"""
+
+
 def test_load_csv(benchmark, csv_files):
+    # The whole process's peak resident memory (Linux reports kibibytes) for load + four keys.
+    done = subprocess.run(
+        [sys.executable, "-c", PEAK_RSS_SCRIPT, *map(str, csv_files)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    benchmark.extra_info["process_peak_rss_bytes"] = int(done.stdout.split()[-1])
     log = benchmark.pedantic(dora.load_log, args=csv_files, rounds=3, iterations=1)
     assert len(log.deployments) == N_DEPLOYMENTS
 

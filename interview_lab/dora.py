@@ -80,8 +80,10 @@ __all__ = [
     "CHANGE_COLUMNS",
     "INCIDENT_COLUMNS",
     "OVERALL",
+    "STATUSES",
     "TIER_TABLE",
     "TIERS",
+    "TREND_COLUMNS",
     "DoraInputError",
     "DoraLog",
     "FourKeys",
@@ -90,6 +92,7 @@ __all__ = [
     "bibby_log",
     "classify",
     "four_keys",
+    "hours_text",
     "load_log",
     "summary_table",
     "tier_table",
@@ -224,10 +227,20 @@ def _times(series: pd.Series, file: str, column: str, lines: np.ndarray) -> _Tim
     else:
         raw = _column(pd.DataFrame({column: series}), column)[1]
         missing = _blank(raw)
-        utc = pd.Series(pd.to_datetime(raw, format="ISO8601", utc=True, errors="coerce"))
-        ok = utc.notna().to_numpy()
+        try:  # one offset (or none) throughout: pandas says which, no need to look at the text
+            utc = pd.Series(pd.to_datetime(raw, format="ISO8601", errors="coerce"))
+            mixed = False
+        except ValueError:  # several offsets, or naive values among aware ones
+            utc = pd.Series(pd.to_datetime(raw, format="ISO8601", utc=True, errors="coerce"))
+            mixed = True
         naive = np.zeros(len(series), dtype=bool)
-        naive[ok] = _naive_mask(raw[ok])
+        if not isinstance(utc.dtype, pd.DatetimeTZDtype):
+            naive = utc.notna().to_numpy()
+            utc = utc.dt.tz_localize("UTC")
+        elif mixed:
+            ok = utc.notna().to_numpy()
+            naive[ok] = _naive_mask(raw[ok])
+        utc = utc.dt.tz_convert("UTC")
     bad = utc.isna().to_numpy() & ~missing
     micros = utc.dt.as_unit("us").dt.tz_convert(None).to_numpy().view(np.int64)
     if naive.any():
@@ -478,10 +491,12 @@ def _read_csv(path: str | PathLike[str], label: str) -> tuple[pd.DataFrame, np.n
         raise DoraInputError(label, None, None, f"not UTF-8 text ({error.reason})") from None
     frame.columns = [str(c).strip() for c in frame.columns]
     lines = np.arange(len(frame), dtype=np.int64) + 2
-    if len(frame):
-        blank = np.ones(len(frame), dtype=bool)
-        for column in frame.columns:
-            blank &= _blank(_column(frame, column)[1])
+    if len(frame) and len(frame.columns):
+        blank = _blank(_column(frame, frame.columns[0])[1])
+        for column in frame.columns[1:]:
+            if not blank.any():
+                break
+            blank[blank] = _blank(_column(frame, column)[1][blank])
         if blank.any():
             frame = frame.loc[~blank].reset_index(drop=True)
             lines = lines[~blank]

@@ -101,7 +101,7 @@ def ensure_grader_user(name: str) -> GraderUser:
             capture_output=True, text=True, check=False,
         )
         if result.returncode != 0 and "already exists" not in result.stderr:
-            raise RuntimeError(f"useradd {name} failed: {result.stderr.strip()}")
+            raise RuntimeError(f"useradd {name} failed: {result.stderr.strip()}") from None
         entry = pwd.getpwnam(name)
     if entry.pw_uid == 0 or entry.pw_gid == 0:
         raise RuntimeError(f"the grading user {name!r} must not be root or in group root")

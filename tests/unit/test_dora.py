@@ -857,3 +857,51 @@ def test_bibby_improves_over_the_half_year():
     late_rate = last.failed_deployments.sum() / last.deployments.sum()
     assert early_rate > 2 * late_rate
     assert first.lead_time_median_hours.median() > 24 > last.lead_time_median_hours.median()
+
+
+# ---------------------------------------------------------------------------------------
+# Small helpers
+# ---------------------------------------------------------------------------------------
+
+
+def test_one_offset_throughout_is_converted_to_utc():
+    log = make_log([ok("d1", "2025-01-06T01:30:00+02:00"), ok("d2", "2025-01-07T10:00:00+02:00")])
+    assert log.deployments.deployed_at.tolist() == [
+        pd.Timestamp("2025-01-05T23:30:00Z"),
+        pd.Timestamp("2025-01-07T08:00:00Z"),
+    ]
+    # The first deployment is on 5 January in UTC, so the window starts then.
+    assert dora.four_keys(log).start == pd.Timestamp("2025-01-05T00:00:00Z")
+
+
+def test_to_utc_accepts_dates_datetimes_and_text():
+    from datetime import date, datetime, timedelta, timezone
+
+    expected = pd.Timestamp("2025-01-06T00:00:00Z")
+    assert dora.to_utc("2025-01-06") == expected
+    assert dora.to_utc(date(2025, 1, 6)) == expected
+    assert dora.to_utc(datetime(2025, 1, 6, 2, tzinfo=timezone(timedelta(hours=2)))) == expected
+    assert dora.to_utc(np.datetime64("2025-01-06T00:00")) == expected
+    with pytest.raises(ValueError, match="end must be a date or a timestamp"):
+        dora.to_utc(20250106, "end")
+
+
+def test_hours_text_for_people():
+    assert dora.hours_text(None) == "n/a"
+    assert dora.hours_text(0.2) == "12 min"
+    assert dora.hours_text(5.86) == "5.9 h"
+    assert dora.hours_text(72.0) == "3.0 days"
+
+
+def test_object_columns_with_numbers_are_read_as_text():
+    deployments = pd.DataFrame(
+        {"deploy_id": [1, 2], "service": ["api", "api"],
+         "deployed_at": ["2025-01-06T10:00:00Z", "2025-01-07T10:00:00Z"],
+         "status": ["success", "success"]}
+    )
+    changes = pd.DataFrame({"commit_sha": ["a"], "deploy_id": [2],
+                            "committed_at": ["2025-01-07T09:00:00Z"]})
+    incidents = pd.DataFrame(columns=list(dora.INCIDENT_COLUMNS))
+    log = DoraLog.from_frames(deployments, changes, incidents)
+    assert log.changes.deploy_row.tolist() == [1]
+    assert dora.four_keys(log).lead_time_median_hours == pytest.approx(1.0)
