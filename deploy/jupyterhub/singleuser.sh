@@ -17,4 +17,10 @@ if [ -n "${INTERVIEW_LAB_EDITION:-}" ] && [ -n "${JUPYTERHUB_ROOT_DIR:-}" ] && [
     mv "$partial" "$JUPYTERHUB_ROOT_DIR"
 fi
 
+# Work from the folder the server shows: nbgrader's assignment list fetches into the server's
+# working folder, so it must be the learner's course folder, not the home around it.
+if [ -n "${JUPYTERHUB_ROOT_DIR:-}" ]; then
+    cd "$JUPYTERHUB_ROOT_DIR"
+fi
+
 exec "$(dirname "$0")/../venv/bin/jupyterhub-singleuser" "$@"

@@ -648,7 +648,7 @@ def running_pid(workshop: Workshop) -> int | None:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
     except (OSError, ValueError):
         return None
-    return pid if b"jupyterhub" in cmdline else None
+    return pid if b"hub.py" in cmdline else None
 
 
 def start_hub(workshop: Workshop, wait_s: float = 120.0) -> int:
@@ -663,7 +663,7 @@ def start_hub(workshop: Workshop, wait_s: float = 120.0) -> int:
     workshop.state.mkdir(parents=True, exist_ok=True)
     log = open(workshop.log_file, "ab")
     process = subprocess.Popen(
-        [str(workshop.venv / "bin" / "jupyterhub"), "-f", str(HERE / "jupyterhub_config.py")],
+        [str(workshop.venv / "bin" / "python"), str(HERE / "hub.py"), "-f", str(HERE / "jupyterhub_config.py")],
         cwd=str(workshop.state), env=hub_environment(workshop), stdin=subprocess.DEVNULL,
         stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
@@ -672,6 +672,7 @@ def start_hub(workshop: Workshop, wait_s: float = 120.0) -> int:
     deadline = time.monotonic() + wait_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
+            stop_proxy(workshop)  # a hub that dies while starting leaves its proxy behind
             raise RuntimeError(f"the hub exited with status {process.returncode}; see {workshop.log_file}")
         if hub_is_up(workshop):
             return process.pid
@@ -685,6 +686,7 @@ def stop_hub(workshop: Workshop, wait_s: float = 60.0) -> bool:
     if pid is None:
         with contextlib.suppress(FileNotFoundError):
             workshop.pid_file.unlink()
+        stop_proxy(workshop)
         return False
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + wait_s
@@ -696,7 +698,31 @@ def stop_hub(workshop: Workshop, wait_s: float = 60.0) -> bool:
         os.killpg(pid, signal.SIGKILL)
     with contextlib.suppress(FileNotFoundError):
         workshop.pid_file.unlink()
+    stop_proxy(workshop)
     return True
+
+
+def stop_proxy(workshop: Workshop, wait_s: float = 10.0) -> None:
+    """Stop the hub's proxy if it is still running (it runs in a session of its own).
+
+    A hub that stops normally stops its proxy itself; one that died, or was killed, does not.
+    """
+    pid_file = workshop.state / "jupyterhub-proxy.pid"
+    try:
+        pid = int(pid_file.read_text().strip())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError):
+        return
+    if b"configurable-http-proxy" not in cmdline:
+        return
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + wait_s
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if Path(f"/proc/{pid}").exists():
+        os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(FileNotFoundError):
+        pid_file.unlink()
 
 
 @contextlib.contextmanager

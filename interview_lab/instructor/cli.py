@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import sys
 from pathlib import Path
@@ -140,6 +141,8 @@ def grade_main(argv: list[str]) -> int:
                             help="as root: let the grading users pass through (o+x) folders on the "
                                  "way to the Python environment, for this run only")
         parser.add_argument("--csv", default=None, help="where to write grades.csv (default: the course folder)")
+        parser.add_argument("--timings", default=None, metavar="FILE",
+                            help="write where each submission's time went (JSON), for profiling")
         args = parser.parse_args(argv)
         jobs = _jobs(args.jobs)
         if args.timeout is not None and args.timeout < 1:
@@ -189,6 +192,9 @@ def _grade(course: Course, assignment: str, students: list[str], jobs: int, args
     progress.finish()
     for message in run.messages:
         print(message, file=sys.stderr)
+    if args.timings:
+        Path(args.timings).write_text(json.dumps(
+            {o.student: {"graded": o.graded, **o.timings} for o in outcomes.values()}, indent=1))
     csv_path = Path(args.csv) if args.csv else course.root / "grades.csv"
     export_grades(course, csv_path)
     print(summary_table(outcomes.values()))

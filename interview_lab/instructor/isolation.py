@@ -149,9 +149,36 @@ def dropper_command(user: GraderUser) -> list[str]:
     return [sys.executable, "-I", "-S", str(DROPPER), "--uid", str(user.uid), "--gid", str(user.gid)]
 
 
-def kill_user_processes(user: GraderUser) -> None:
-    """Kill every process of ``user`` (what a submission left running in the background)."""
-    subprocess.run([*dropper_command(user), "--kill-all"], check=False, timeout=30)
+def live_processes(uid: int) -> list[int]:
+    """Process ids of ``uid`` that are still running (zombies, already dead, are left out)."""
+    found = []
+    for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else []:
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        if fields.get("Uid", "").split()[:1] == [str(uid)] and not fields.get("State", "").strip().startswith("Z"):
+            found.append(int(entry.name))
+    return found
+
+
+def kill_user_processes(user: GraderUser, wait_s: float = 5.0) -> list[int]:
+    """Kill every process of ``user`` (what a submission left running in the background).
+
+    Returns the processes still alive after ``wait_s`` seconds (normally none).
+    """
+    import time
+
+    deadline = time.monotonic() + wait_s
+    while True:
+        subprocess.run([*dropper_command(user), "--kill-all"], check=False, timeout=30)
+        alive = live_processes(user.uid)
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.05)
 
 
 def kernel_needs() -> list[Path]:

@@ -2,24 +2,31 @@
 
 How it works (and why the gradebook never reports "database is locked"):
 
+nbgrader's ``Autograde`` runs two lists of preprocessors over each notebook: the *sanitizing*
+steps (clear outputs, restore the test cells and their metadata from the gradebook, check the
+metadata) and the *autograding* steps (execute, limit outputs, then ``SaveAutoGrades`` and
+``AssignLatePenalties``, which write scores to the gradebook). Only those last two write.
+This module splits the list there:
+
 1. **Execute, in parallel, on copies.** A pool of N long-lived worker processes (they import
    nbgrader once) takes one submission at a time. For each, the worker copies the submission
    (regular files only) and a snapshot of the gradebook into a private working folder outside
-   the course, and runs nbgrader's own ``Autograde`` converter there, unchanged except that its
-   ``Execute`` step is :class:`~interview_lab.instructor.isolation.IsolatedExecute` (the kernel
-   in a sandbox, as an unprivileged user when root). Everything that converter writes goes to
-   the private copy, so workers share no file and no database.
+   the course, and runs nbgrader's ``Autograde`` converter there with every step *except* the
+   two recording ones, and with ``Execute`` swapped for
+   :class:`~interview_lab.instructor.isolation.IsolatedExecute` (the kernel in a sandbox, as an
+   unprivileged user when root). The snapshot only serves reads (which test cells to restore),
+   so workers share no file and no database.
 2. **Record, one writer.** The main process takes each executed notebook as it arrives and
-   runs nbgrader's ``Autograde`` once more on it, against the real course and gradebook, with
-   execution switched off: exactly nbgrader's own ``autograde --no-execute`` (``Execute`` and
-   ``ClearOutput`` disabled). nbgrader itself restores the test cells, scores the outputs,
-   applies the late penalty and writes ``autograded/``. Only this process ever writes to the
-   gradebook, one submission after another, so SQLite never sees two writers.
+   runs nbgrader's ``Autograde`` once more, against the real course and gradebook, with only
+   the recording steps (``SaveAutoGrades``, ``AssignLatePenalties``) and execution off, as
+   ``nbgrader autograde --no-execute`` does. nbgrader itself scores the outputs, applies the
+   late penalty and writes ``autograded/``. Only this process ever writes to the gradebook,
+   one submission after another, so SQLite never sees two writers.
 
-Both steps are nbgrader's code, so the scores are the ones a sequential ``nbgrader autograde``
-gives (a test checks it). ``submitted/`` and ``source/`` are only ever read. A submission
-that cannot be graded (its kernel died, its notebook is not JSON, ...) is reported with a
-one-line reason and the others carry on.
+Every step is nbgrader's, in nbgrader's order, so the scores are the ones a sequential
+``nbgrader autograde`` gives (a test checks it on every assignment's corpus). ``submitted/``
+and ``source/`` are only ever read. A submission that cannot be graded (its kernel died, its
+notebook is not JSON, ...) is reported with a one-line reason and the others carry on.
 """
 
 from __future__ import annotations
@@ -150,7 +157,6 @@ class Executed:
     reason: str
     notes: tuple[str, ...]
     stage_dir: str  # holds <student>/<assignment>/ with the executed notebooks
-    private_score: float | None
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -190,22 +196,39 @@ def stage_submission(source: Path, target: Path) -> list[str]:
     return skipped
 
 
-def autograde_preprocessors(cfg) -> list:
-    """The course's autograde steps with ``Execute`` swapped for the isolated one."""
-    from nbgrader.converters import Autograde
-    from nbgrader.preprocessors import Execute, LimitOutput
+RECORDING_STEPS = ("SaveAutoGrades", "AssignLatePenalties")
 
-    configured = cfg.Autograde.get("autograde_preprocessors") if "Autograde" in cfg else None
-    steps = list(configured or Autograde.class_traits()["autograde_preprocessors"].default())
-    out = []
-    for step in steps:
-        if step is Execute or (isinstance(step, str) and step.endswith(".Execute")):
-            out.append(TimedExecute)
-        else:
-            out.append(step)
-        if step is LimitOutput:
-            out.append(TruncateOutput)
-    return out
+
+def _configured_steps(cfg, trait: str) -> list:
+    from nbgrader.converters import Autograde
+
+    configured = cfg.Autograde.get(trait) if "Autograde" in cfg else None
+    return list(configured or Autograde.class_traits()[trait].default())
+
+
+def _name(step) -> str:
+    return step.rsplit(".", 1)[-1] if isinstance(step, str) else step.__name__
+
+
+def worker_steps(cfg) -> tuple[list, list]:
+    """(sanitize, autograde) steps for the workers: the course's, without the recording ones,
+    with ``Execute`` isolated and very long outputs cut."""
+    autograde = []
+    for step in _configured_steps(cfg, "autograde_preprocessors"):
+        name = _name(step)
+        if name in RECORDING_STEPS:
+            continue
+        autograde.append(TimedExecute if name == "Execute" else step)
+        if name == "LimitOutput":
+            autograde.append(TruncateOutput)
+    return _configured_steps(cfg, "sanitize_preprocessors"), autograde
+
+
+def recorder_steps(cfg) -> tuple[list, list]:
+    """(sanitize, autograde) steps for the single writer: only the recording ones (the rest
+    already ran in the worker, on a notebook nobody else could change since)."""
+    steps = [s for s in _configured_steps(cfg, "autograde_preprocessors") if _name(s) in RECORDING_STEPS]
+    return [], steps
 
 
 def _failure_reason(messages: list[str], assignment: str, submitted: Path) -> str:
@@ -318,7 +341,6 @@ def _cpu() -> tuple[float, float]:
 
 def execute_submission(job: GradeJob) -> Executed:
     """Step 1, in a worker: nbgrader's Autograde on private copies, kernel isolated."""
-    from nbgrader.api import Gradebook, MissingEntry
     from nbgrader.converters import Autograde, NbGraderException
 
     TIMINGS.clear()
@@ -352,7 +374,7 @@ def execute_submission(job: GradeJob) -> Executed:
     if job.cell_timeout_s is not None:
         overrides["Execute.timeout"] = job.cell_timeout_s
     cfg = course.config(**overrides)
-    cfg.Autograde.autograde_preprocessors = autograde_preprocessors(cfg)
+    cfg.Autograde.sanitize_preprocessors, cfg.Autograde.autograde_preprocessors = worker_steps(cfg)
     cd = course.coursedir(cfg)
     log, handler = quiet_logger(f"worker{os.getpid()}")
     converter = Autograde(coursedir=cd, config=cfg, log=log)
@@ -380,17 +402,11 @@ def execute_submission(job: GradeJob) -> Executed:
     if not ok and not reason:
         reason = _failure_reason(messages, job.assignment, staged)
     notes: list[str] = []
-    private_score = None
     stage_root = work / "stage"
     if ok:
         release_dir = course.folder("release") / job.assignment
         notes = _notes_from(messages, notebooks, job.release_files, staged, skipped,
                             release_dir if release_dir.is_dir() else None)
-        with Gradebook(f"sqlite:///{db}") as gb:
-            try:
-                private_score = float(gb.find_submission(job.assignment, job.student).score)
-            except MissingEntry:
-                private_score = None
         target = stage_root / job.student / job.assignment
         shutil.copytree(staged, target)
         for notebook in notebooks:
@@ -400,7 +416,7 @@ def execute_submission(job: GradeJob) -> Executed:
     timings["worker_wall_s"] = time.perf_counter() - wall0
     timings["worker_cpu_s"] = cpu_self1 - cpu_self0
     timings["kernel_cpu_s"] = cpu_kids1 - cpu_kids0
-    return Executed(job.student, ok, reason, tuple(notes), str(stage_root), private_score, timings)
+    return Executed(job.student, ok, reason, tuple(notes), str(stage_root), timings)
 
 
 def record_submission(course: Course, assignment: str, student: str, stage_root: Path) -> tuple[bool, str]:
@@ -417,6 +433,7 @@ def record_submission(course: Course, assignment: str, student: str, stage_root:
         "ClearOutput.enabled": False,
     }
     cfg = course.config(**overrides)
+    cfg.Autograde.sanitize_preprocessors, cfg.Autograde.autograde_preprocessors = recorder_steps(cfg)
     cd = course.coursedir(cfg)
     log, handler = quiet_logger("recorder")
     try:
@@ -440,22 +457,6 @@ def gradebook_snapshot(course: Course, target: Path) -> Path:
         copy.close()
         source.close()
     return target
-
-
-def scores_from_gradebook(course: Course, assignment: str, students: list[str]) -> dict[str, tuple[float, float]]:
-    """student -> (score after late penalty, max score), as ``nbgrader export`` computes them."""
-    from nbgrader.api import MissingEntry
-
-    out = {}
-    with course.gradebook() as gb:
-        maximum = float(gb.find_assignment(assignment).max_score)
-        for student in students:
-            try:
-                sub = gb.find_submission(assignment, student)
-            except MissingEntry:
-                continue
-            out[student] = (max(0.0, float(sub.score) - float(sub.late_submission_penalty or 0)), maximum)
-    return out
 
 
 def export_grades(course: Course, to: Path) -> Path:
@@ -485,9 +486,22 @@ def quiet_warnings() -> None:
     warnings.filterwarnings("ignore", category=SAWarning)
 
 
+def _private_gradebooks_skip_fsync() -> None:
+    """In a worker, every database is a throwaway copy: don't wait for the disk on commit."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    def no_sync(dbapi_connection, _record) -> None:
+        dbapi_connection.execute("PRAGMA synchronous=OFF")
+
+    if not event.contains(Engine, "connect", no_sync):
+        event.listen(Engine, "connect", no_sync)
+
+
 def _worker_init() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     quiet_warnings()
+    _private_gradebooks_skip_fsync()
 
 
 def _pool(jobs: int) -> cf.ProcessPoolExecutor:
@@ -618,33 +632,24 @@ class GradingRun:
         if not ok:
             self._finish(Outcome(student, False, f"recording failed: {reason}", None, 0.0, executed.notes, timings))
             return
-        score, maximum = scores_from_gradebook(self.course, self.assignment, [student]).get(student, (None, 0.0))
+        score, maximum, penalty = self._scores(student)
         notes = list(executed.notes)
-        raw = self._raw_score(student)
-        if executed.private_score is not None and raw is not None and abs(raw - executed.private_score) > 1e-9:
-            notes.append(f"warning: executed copy scored {executed.private_score:g}, gradebook {raw:g}")
-        penalty = self._penalty(student)
         if penalty:
             notes.append(f"late: penalty {penalty:g} points")
         self._finish(Outcome(student, True, "", score, maximum, tuple(notes), timings))
 
-    def _raw_score(self, student: str) -> float | None:
+    def _scores(self, student: str) -> tuple[float | None, float, float]:
+        """(score after the late penalty, maximum, penalty), as ``nbgrader export`` computes them."""
         from nbgrader.api import MissingEntry
 
         with self.course.gradebook() as gb:
+            maximum = float(gb.find_assignment(self.assignment).max_score)
             try:
-                return float(gb.find_submission(self.assignment, student).score)
+                sub = gb.find_submission(self.assignment, student)
             except MissingEntry:
-                return None
-
-    def _penalty(self, student: str) -> float:
-        from nbgrader.api import MissingEntry
-
-        with self.course.gradebook() as gb:
-            try:
-                return float(gb.find_submission(self.assignment, student).late_submission_penalty or 0)
-            except MissingEntry:
-                return 0.0
+                return None, maximum, 0.0
+            penalty = float(sub.late_submission_penalty or 0)
+            return max(0.0, float(sub.score) - penalty), maximum, penalty
 
     def _finish(self, outcome: Outcome) -> None:
         self.outcomes[outcome.student] = outcome

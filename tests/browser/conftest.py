@@ -4,12 +4,19 @@ The browser is never downloaded: Playwright is pointed at the system's Chromium
 (``/usr/bin/chromium``, or ``INTERVIEW_LAB_CHROMIUM``). Without it the tests skip with a
 reason, except where ``INTERVIEW_LAB_REQUIRE_BROWSER`` or ``CI`` is set: there a missing
 browser is a failure, so CI never skips them silently.
+
+One JupyterLab server and one browser page serve the whole session (loading JupyterLab
+costs seconds; the suite must stay short). Each test opens the notebooks it needs as tabs of
+that page; :class:`lab.Lab` keeps a notebook that has been run open, so that the widget tests
+reuse the run of the notebook test instead of starting its kernel again. A failing test
+leaves a screenshot ``FAILED-<test>.png`` beside the notebooks' screenshots.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -20,6 +27,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from lab import ARTIFACTS, Lab, LabServer
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("INTERVIEW_LAB_CHROMIUM", "/usr/bin/chromium"))
@@ -34,30 +42,19 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
+VIEWPORT = {"width": 1400, "height": 1000}
+# JupyterLab settings of the test server (one file per plugin).
+LAB_SETTINGS = {
+    # Render every cell, also those scrolled out of view, so the tests can see all outputs.
+    "notebook-extension/tracker": {"windowingMode": "none"},
+    "apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
+    # The tests never save: a run notebook stays as it was in the course copy.
+    "docmanager-extension/plugin": {"autosave": False},
+}
 
 
 def _browser_required() -> bool:
     return bool(os.environ.get("INTERVIEW_LAB_REQUIRE_BROWSER") or os.environ.get("CI"))
-
-
-def pytest_collection_modifyitems(config, items):
-    if CHROMIUM.exists():
-        return
-    if _browser_required():
-        fail = pytest.mark.usefixtures("_chromium_missing")
-        for item in items:
-            if "tests/browser" in str(item.fspath):
-                item.add_marker(fail)
-        return
-    skip = pytest.mark.skip(reason=f"no Chromium at {CHROMIUM} (apt-get install chromium); browser tests skipped")
-    for item in items:
-        if "tests/browser" in str(item.fspath):
-            item.add_marker(skip)
-
-
-@pytest.fixture
-def _chromium_missing():
-    pytest.fail(f"browser tests are required here (CI) but there is no Chromium at {CHROMIUM}")
 
 
 def _free_port() -> int:
@@ -68,56 +65,57 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def lab_server(tmp_path_factory):
-    """JupyterLab on a copy of the course; yields (base_url, token); always shut down."""
+    """JupyterLab on a copy of the course; yields a :class:`lab.LabServer`; always shut down."""
     work = tmp_path_factory.mktemp("lab")
-    settings = work / "settings" / "@jupyterlab" / "notebook-extension"
-    settings.mkdir(parents=True)
-    # Render every cell, also those scrolled out of view, so the tests can see all outputs.
-    (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
-    apputils = work / "settings" / "@jupyterlab" / "apputils-extension"
-    apputils.mkdir(parents=True)
-    (apputils / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
-    docmanager = work / "settings" / "@jupyterlab" / "docmanager-extension"
-    docmanager.mkdir(parents=True)
-    (docmanager / "plugin.jupyterlab-settings").write_text(json.dumps({"autosave": False}))
-    # The server works on a copy of what a learner opens, so nothing a test does reaches the repository.
+    for name, values in LAB_SETTINGS.items():
+        plugin, file = name.split("/")
+        folder = work / "settings" / "@jupyterlab" / plugin
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{file}.jupyterlab-settings").write_text(json.dumps(values))
+    # The server works on a copy of what a learner opens, so nothing a test does reaches the
+    # repository; tests may write scratch notebooks into it (LabServer.root).
     root = work / "course"
     root.mkdir()
     for name in ("notebooks", "release", "data"):
         if (REPO / name).is_dir():
-            shutil.copytree(REPO / name, root / name, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+            shutil.copytree(REPO / name, root / name,
+                            ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     port, token = _free_port(), secrets.token_hex(16)
     env = dict(os.environ)
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-    env["INTERVIEW_LAB_HOME"] = str(work / "learner-home")
+    env["INTERVIEW_LAB_HOME"] = str(work / "learner-home")  # the learner's files go here
     env["JUPYTER_RUNTIME_DIR"] = str(work / "runtime")
     command = [
         sys.executable, "-m", "jupyter", "lab", "--no-browser",
         f"--ServerApp.root_dir={root}", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
         "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-        f"--LabApp.user_settings_dir={work / 'settings'}", f"--LabApp.workspaces_dir={work / 'workspaces'}",
-        "--LabApp.expose_app_in_browser=True", "--ServerApp.disable_check_xsrf=False",
+        f"--LabApp.user_settings_dir={work / 'settings'}",
+        f"--LabApp.workspaces_dir={work / 'workspaces'}",
+        "--LabApp.expose_app_in_browser=True",
     ]
     if os.geteuid() == 0:
         command.append("--allow-root")
-    log = open(work / "lab.log", "w")
+    log_path = work / "lab.log"
+    log = open(log_path, "w")
     proc = subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+    server = LabServer(url=f"http://127.0.0.1:{port}", token=token, root=root,
+                       learner_home=work / "learner-home", log=log_path)
     try:
         deadline = time.monotonic() + 90
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"JupyterLab exited early:\n{(work / 'lab.log').read_text()[-3000:]}")
+                raise RuntimeError(f"JupyterLab exited early:\n{log_path.read_text()[-3000:]}")
             try:
-                with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2) as r:
+                with urllib.request.urlopen(f"{server.url}/api/status?token={token}",
+                                            timeout=2) as r:
                     if r.status == 200:
                         break
             except OSError:
                 pass
             if time.monotonic() > deadline:
                 raise RuntimeError("JupyterLab did not answer within 90 s")
-            time.sleep(0.3)
-        yield base, token
+            time.sleep(0.2)
+        yield server
     finally:
         proc.terminate()
         try:
@@ -130,6 +128,12 @@ def lab_server(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def browser():
+    if not CHROMIUM.exists():
+        if _browser_required():
+            pytest.fail(f"browser tests are required here (CI or INTERVIEW_LAB_REQUIRE_BROWSER) "
+                        f"but there is no Chromium at {CHROMIUM}")
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set "
+                    "INTERVIEW_LAB_CHROMIUM); browser tests skipped")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -140,12 +144,38 @@ def browser():
             b.close()
 
 
-@pytest.fixture
-def page(browser, lab_server):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    pg = context.new_page()
-    pg.set_default_timeout(60_000)
+@pytest.fixture(scope="session")
+def jlab(browser, lab_server):
+    """JupyterLab loaded once in one page; notebooks open as tabs (see :class:`lab.Lab`)."""
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    session = Lab(page, lab_server, VIEWPORT)
+    session.start()
     try:
-        yield pg
+        yield session
     finally:
+        session.close_all()
         context.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item.browser_call_failed = report.failed
+
+
+@pytest.fixture(autouse=True)
+def _tidy_page(request):
+    """After each test: a screenshot if it failed, and no dialog left open for the next one."""
+    yield
+    if "jlab" not in request.fixturenames:
+        return
+    session: Lab = request.getfixturevalue("jlab")
+    if getattr(request.node, "browser_call_failed", False):
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        session.page.screenshot(path=str(ARTIFACTS / f"FAILED-{name}.png"))
+    session.dismiss_dialogs()

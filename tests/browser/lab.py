@@ -1,98 +1,450 @@
-"""Driving JupyterLab from Playwright through its own command registry (expose_app_in_browser)."""
+"""Driving JupyterLab in a real browser page, as a learner would.
+
+:class:`Lab` is JupyterLab loaded once in a Playwright page; :meth:`Lab.open` opens a notebook
+as a tab (through JupyterLab's own command registry, exposed with ``expose_app_in_browser``)
+and returns a :class:`Notebook`: run all its cells, list what is wrong with it
+(:meth:`Notebook.problems`: error outputs, widgets that did not render, broken images),
+take a screenshot of the whole notebook, find a widget by its title
+(:meth:`Notebook.widget`). A :class:`WidgetView` finds its controls by their labels, types
+into them, chooses in dropdowns and waits for the result or the error message
+(``.lab-error``) that the course's widgets show.
+
+Every DOM query is scoped to one notebook's panel, so notebooks open in other tabs do not
+disturb a test.
+"""
 
 from __future__ import annotations
 
+import json
+import re
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
+from playwright.sync_api import Locator, Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+# Chromium draws a page at most this tall in one screenshot.
+MAX_SCREENSHOT_PX = 16_000
 
-# JavaScript run in the page: the current notebook panel and its model.
-_PANEL = "window.jupyterapp.shell.currentWidget"
-
-
-def open_notebook(page, base: str, token: str, path: str) -> None:
-    """Open a notebook (path relative to the server root) in a fresh workspace and wait for its kernel."""
-    page.goto(f"{base}/lab/tree/{path}?reset&token={token}")
-    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget "
-                           "&& window.jupyterapp.shell.currentWidget.sessionContext", timeout=90_000)
-    page.wait_for_function(
-        f"() => {{ const s = {_PANEL}.sessionContext; return s.isReady && s.session && s.session.kernel "
-        "&& s.session.kernel.status === 'idle'; }", timeout=90_000)
+# JavaScript: the notebook panel with a given DOM id, among JupyterLab's main-area tabs.
+_FIND = ("const app = window.jupyterapp; "
+         "const panel = Array.from(app.shell.widgets('main')).find(w => w.id === id);")
 
 
-def run_all(page, timeout_s: float = 120) -> None:
-    """Run every cell and wait until the kernel is idle and no cell is queued."""
-    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    deadline = time.monotonic() + timeout_s
-    time.sleep(0.5)
-    while time.monotonic() < deadline:
-        busy = page.evaluate(
-            f"""() => {{
-              const p = {_PANEL};
-              const k = p.sessionContext.session.kernel;
-              const cells = Array.from(p.content.model.cells);
-              const pending = p.content.widgets.filter(w => w.model.type === 'code' && w.promptNode
-                 && w.promptNode.textContent.includes('*')).length;
-              return k.status !== 'idle' || pending > 0;
-            }}"""
+@dataclass(frozen=True)
+class LabServer:
+    url: str
+    token: str
+    root: Path  # the server's root: a temporary copy of notebooks/, release/ and data/
+    learner_home: Path  # INTERVIEW_LAB_HOME of the server's kernels
+    log: Path
+
+
+class Lab:
+    """JupyterLab in one page for the whole session; notebooks open as tabs.
+
+    A notebook run through :meth:`run` stays open with its kernel, so a later test can
+    reuse that run; :meth:`close_all` shuts every kernel down.
+    """
+
+    def __init__(self, page: Page, server: LabServer, viewport: dict[str, int]) -> None:
+        self.page = page
+        self.server = server
+        self.viewport = dict(viewport)
+        self.open_notebooks: dict[str, Notebook] = {}
+
+    def start(self) -> None:
+        self.page.goto(f"{self.server.url}/lab?reset&token={self.server.token}")
+        self.page.wait_for_function(
+            "() => window.jupyterapp && window.jupyterapp.started !== undefined "
+            "&& window.jupyterapp.shell && window.jupyterapp.commands.hasCommand('docmanager:open')",
+            timeout=90_000,
         )
-        if not busy:
-            return
-        time.sleep(0.5)
-    raise AssertionError(f"the notebook was still running after {timeout_s} s")
+        self.page.evaluate("() => window.jupyterapp.started")
+        self.page.evaluate("() => window.jupyterapp.restored")
+
+    # -- notebooks ----------------------------------------------------------------------
+    def open(self, path: str) -> Notebook:
+        """Open ``path`` (relative to the server root) in a new tab; wait for an idle kernel."""
+        panel_id = self.page.evaluate(
+            """async (path) => {
+                 const app = window.jupyterapp;
+                 const panel = await app.commands.execute('docmanager:open',
+                                                          {path, factory: 'Notebook'});
+                 await panel.context.ready;
+                 await panel.sessionContext.ready;
+                 app.shell.activateById(panel.id);
+                 return panel.id;
+               }""",
+            path,
+        )
+        notebook = Notebook(self, path, panel_id)
+        notebook.wait_for_idle_kernel()
+        self.open_notebooks[path] = notebook
+        return notebook
+
+    def run(self, path: str, timeout_s: float = 120) -> Notebook:
+        """``path`` opened and run once: the tab already run in this session, or a new run."""
+        notebook = self.open_notebooks.get(path)
+        if notebook is None or not notebook.has_run:
+            if notebook is not None:
+                notebook.close()
+            notebook = self.open(path)
+            notebook.run_all(timeout_s)
+        notebook.activate()
+        return notebook
+
+    def write_notebook(self, path: str, cells: list[str]) -> str:
+        """Write a notebook of code cells into the server's course copy; return ``path``."""
+        target = self.server.root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps({
+            "cells": [{"cell_type": "code", "metadata": {}, "outputs": [],
+                       "execution_count": None, "source": source} for source in cells],
+            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                        "language": "python"}},
+            "nbformat": 4, "nbformat_minor": 5,
+        }))
+        return path
+
+    def close_all(self) -> None:
+        """Shut every kernel of the session down (all at once) and close their tabs."""
+        ids = [notebook.panel_id for notebook in self.open_notebooks.values()]
+        self.open_notebooks.clear()
+        try:
+            self.page.evaluate(
+                """async (ids) => {
+                     const app = window.jupyterapp;
+                     const panels = Array.from(app.shell.widgets('main'))
+                                         .filter(w => ids.includes(w.id));
+                     await Promise.all(panels.map(p => p.sessionContext.shutdown()
+                                                        .catch(() => null)));
+                     for (const p of panels) { p.context.model.dirty = false; p.dispose(); }
+                   }""",
+                ids,
+            )
+        except Exception:  # noqa: BLE001 - the page is gone: the server stops the kernels
+            pass
+
+    def dismiss_dialogs(self) -> None:
+        """Close any dialog a test left open (it would block the next test's clicks)."""
+        for _ in range(3):
+            if self.page.locator(".jp-Dialog").count() == 0:
+                return
+            self.page.keyboard.press("Escape")
+            self.page.wait_for_timeout(200)
+
+    def screenshot(self, name: str) -> Path:
+        """A screenshot of the window as it is (artifacts/ is git-ignored)."""
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        self.page.screenshot(path=str(path))
+        return path
 
 
-def error_outputs(page) -> list[str]:
-    """The ename: evalue of every error output in the open notebook."""
-    return page.evaluate(
-        f"""() => {{
-          const out = [];
-          for (const cell of Array.from({_PANEL}.content.model.cells)) {{
-            if (cell.type !== 'code') continue;
-            const outputs = cell.outputs;
-            for (let i = 0; i < outputs.length; i++) {{
-              const o = outputs.get(i).toJSON();
-              if (o.output_type === 'error') out.push(o.ename + ': ' + o.evalue);
-            }}
-          }}
-          return out;
-        }}"""
-    )
+class Notebook:
+    """One notebook open in a tab of :class:`Lab`."""
+
+    def __init__(self, lab: Lab, path: str, panel_id: str) -> None:
+        self.lab = lab
+        self.page = lab.page
+        self.path = path
+        self.panel_id = panel_id
+        self.has_run = False
+        self.run_seconds: float | None = None
+
+    @property
+    def panel(self) -> Locator:
+        return self.page.locator(f"[id='{self.panel_id}']")
+
+    def _eval(self, body: str, arg: object = None):
+        """Evaluate ``body`` with ``panel`` (this notebook's panel) and ``arg`` in scope."""
+        return self.page.evaluate(
+            f"async ([id, arg]) => {{ {_FIND} if (!panel) throw new Error('notebook closed'); "
+            f"{body} }}",
+            [self.panel_id, arg],
+        )
+
+    def activate(self) -> None:
+        self._eval("app.shell.activateById(panel.id); return null;")
+
+    def wait_for_idle_kernel(self, timeout_s: float = 90) -> None:
+        self.page.wait_for_function(
+            f"""(id) => {{ {_FIND}
+                 const s = panel && panel.sessionContext;
+                 return !!(s && s.isReady && s.session && s.session.kernel
+                           && s.session.kernel.status === 'idle'); }}""",
+            arg=self.panel_id, timeout=timeout_s * 1000,
+        )
+
+    def run_all(self, timeout_s: float = 120) -> None:
+        """Run every cell (Run > Run All Cells) and wait until it has finished."""
+        self.activate()
+        started = time.monotonic()
+        outcome = self._eval(
+            """const run = app.commands.execute('notebook:run-all-cells');
+               const timer = new Promise(resolve => setTimeout(() => resolve('timeout'), arg));
+               const done = await Promise.race([run.then(() => 'done'), timer]);
+               return done;""",
+            timeout_s * 1000,
+        )
+        if outcome == "timeout":
+            raise AssertionError(f"{self.path} was still running after {timeout_s:g} s")
+        self.wait_for_idle_kernel()
+        self.run_seconds = time.monotonic() - started
+        self.has_run = True
+
+    # -- what the learner sees ------------------------------------------------------------
+    def outputs(self) -> list[dict]:
+        """Every code cell's outputs as nbformat dicts, with the cell's index."""
+        return self._eval(
+            """const out = [];
+               const cells = panel.content.model.cells;
+               for (let c = 0; c < cells.length; c++) {
+                 const cell = cells.get(c);
+                 if (cell.type !== 'code') continue;
+                 for (let i = 0; i < cell.outputs.length; i++) {
+                   out.push(Object.assign({cell: c}, cell.outputs.get(i).toJSON()));
+                 }
+               }
+               return out;"""
+        )
+
+    def error_outputs(self) -> list[str]:
+        """``cell N: ename: evalue`` for every error output."""
+        return [f"cell {o['cell']}: {o['ename']}: {o['evalue']}" for o in self.outputs()
+                if o["output_type"] == "error"]
+
+    def widget_output_count(self) -> int:
+        """How many outputs are widget views (in the notebook model)."""
+        return sum(1 for o in self.outputs() if WIDGET_MIME in o.get("data", {}))
+
+    def rendered_widget_count(self) -> int:
+        """How many widget views are drawn in the page (top-level views in output areas)."""
+        return self.panel.locator(".jp-OutputArea-output > .jupyter-widgets").count()
+
+    def wait_for_widgets(self, timeout_s: float = 30) -> None:
+        """Wait until every widget output is drawn (they render after the run ends)."""
+        expected = self.widget_output_count()
+        try:
+            self.page.wait_for_function(
+                f"""([id, n]) => {{ {_FIND}
+                     return panel.node.querySelectorAll(
+                       '.jp-OutputArea-output > .jupyter-widgets').length >= n; }}""",
+                arg=[self.panel_id, expected], timeout=timeout_s * 1000,
+            )
+        except PlaywrightTimeout:
+            pass  # problems() says which are missing
+
+    def broken_images(self) -> list[str]:
+        """``cell N: <kind>`` for every image in the outputs the browser cannot draw."""
+        return self._eval(
+            """const out = [];
+               const cells = panel.content.widgets;
+               for (let c = 0; c < cells.length; c++) {
+                 const imgs = cells[c].node.querySelectorAll(
+                   '.jp-RenderedImage img, .jp-OutputArea-output img.widget-image');
+                 for (const img of imgs) {
+                   if (!img.getAttribute('src')) continue;
+                   if (img.complete && img.naturalWidth === 0) {
+                     const kind = img.classList.contains('widget-image') ? 'widget image'
+                                                                           : 'plot output';
+                     out.push('cell ' + c + ': ' + kind);
+                   }
+                 }
+               }
+               return out;"""
+        )
+
+    def problems(self) -> list[str]:
+        """What a learner would see go wrong, one sentence each; empty when all is well."""
+        found = []
+        outputs = self.outputs()
+        found += [f"cell {o['cell']} raised {o['ename']}: {o['evalue']}" for o in outputs
+                  if o["output_type"] == "error"]
+        found += [f"cell {o['cell']} wrote to stderr: {o['text'].strip()[:300]}" for o in outputs
+                  if o["output_type"] == "stream" and o.get("name") == "stderr"]
+        expected = sum(1 for o in outputs if WIDGET_MIME in o.get("data", {}))
+        rendered = self.rendered_widget_count()
+        if rendered != expected:
+            found.append(f"{expected} widget outputs but {rendered} widgets drawn in the page")
+        # A view the front end cannot build: ipywidgets draws an error icon instead.
+        failed = self.panel.locator(".jupyter-widgets-error-widget").count()
+        if failed:
+            found.append(f"{failed} widget(s) failed to draw "
+                         "('Click to show javascript error')")
+        missing = self.panel.get_by_text("Error displaying widget").count()
+        if missing:
+            found.append(f"{missing} widget(s) show 'Error displaying widget'")
+        found += [f"{where} cannot be drawn (a broken-image icon)"
+                  for where in self.broken_images()]
+        return found
+
+    def screenshot(self, name: str) -> Path:
+        """The whole notebook in one picture: the window is made as tall as the notebook."""
+        self.activate()
+        self._eval(
+            """const cells = panel.content;
+               cells.node.scrollTop = 0;
+               if (cells.outerNode) cells.outerNode.scrollTop = 0;
+               return null;"""
+        )
+        height = self._eval(
+            """const scroller = panel.content.outerNode || panel.content.node;
+               const top = scroller.getBoundingClientRect().top;
+               const below = window.innerHeight - scroller.getBoundingClientRect().bottom;
+               return Math.ceil(top + scroller.scrollHeight + below);"""
+        )
+        width = self.lab.viewport["width"]
+        tall = max(self.lab.viewport["height"], min(int(height), MAX_SCREENSHOT_PX))
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        try:
+            self.page.set_viewport_size({"width": width, "height": tall})
+            # JupyterLab lays out again after the resize; wait for the notebook to fit.
+            self.page.wait_for_function(
+                f"""(id) => {{ {_FIND}
+                     const s = panel.content.outerNode || panel.content.node;
+                     return s.clientHeight >= Math.min(s.scrollHeight, {MAX_SCREENSHOT_PX} - 200)
+                            || s.clientHeight > window.innerHeight - 250; }}""",
+                arg=self.panel_id, timeout=10_000,
+            )
+            self.page.wait_for_timeout(300)
+            self.page.screenshot(path=str(path))
+        finally:
+            self.page.set_viewport_size(self.lab.viewport)
+        return path
+
+    def widget(self, title: str, index: int = 0) -> WidgetView:
+        """The widget whose bold title (``LabWidget.title``) is ``title``; ``index`` picks one
+        when the notebook shows several with that title (in the order of the cells)."""
+        self.activate()
+        heading = self.page.locator(".widget-html-content > b").filter(
+            has_text=re.compile(rf"^\s*{re.escape(title)}\s*$"))
+        box = self.panel.locator(".jp-OutputArea-output > .jupyter-widgets").filter(has=heading)
+        count = box.count()
+        if count <= index:
+            raise AssertionError(f"{count} widgets titled {title!r} in {self.path}, "
+                                 f"expected at least {index + 1}")
+        return WidgetView(self.page, box.nth(index))
+
+    def close(self) -> None:
+        """Shut the kernel down and close the tab without saving."""
+        self.lab.open_notebooks.pop(self.path, None)
+        try:
+            self._eval(
+                """await panel.sessionContext.shutdown();
+                   panel.context.model.dirty = false;
+                   panel.dispose();
+                   return null;"""
+            )
+        except Exception:  # noqa: BLE001 - already closed or the page is gone: nothing to do
+            pass
 
 
-def widget_output_count(page) -> int:
-    """How many outputs of the open notebook are widget views."""
-    return page.evaluate(
-        f"""() => {{
-          let n = 0;
-          for (const cell of Array.from({_PANEL}.content.model.cells)) {{
-            if (cell.type !== 'code') continue;
-            for (let i = 0; i < cell.outputs.length; i++) {{
-              const o = cell.outputs.get(i).toJSON();
-              if (o.data && o.data['application/vnd.jupyter.widget-view+json']) n++;
-            }}
-          }}
-          return n;
-        }}"""
-    )
+class WidgetView:
+    """One of the course's widgets as drawn in the page (see ``interview_lab.widgets.base``)."""
 
+    def __init__(self, page: Page, box: Locator) -> None:
+        self.page = page
+        self.box = box
 
-def rendered_widget_count(page) -> int:
-    """How many widget views are rendered in the page (top-level views inside output areas)."""
-    return page.evaluate(
-        "() => document.querySelectorAll('.jp-OutputArea-output > .jupyter-widgets, "
-        ".jp-OutputArea-output > .lm-Widget.jupyter-widgets').length"
-    )
+    def control(self, label: str) -> Locator:
+        """The input or select whose label (the control's description) is ``label``."""
+        control = self.box.get_by_label(label, exact=True)
+        if control.count() != 1:
+            labels = self.box.locator("label.widget-label").all_inner_texts()
+            raise AssertionError(
+                f"{control.count()} controls labelled {label!r}; the labels are {labels}")
+        return control
 
+    def value(self, label: str) -> str:
+        return self.control(label).input_value()
 
-def shutdown_kernel(page) -> None:
-    page.evaluate(f"() => {_PANEL}.sessionContext.shutdown()")
+    def number(self, label: str) -> float:
+        return float(self.value(label))
 
+    def type(self, label: str, text: object, key: str = "Enter") -> None:
+        """Click into a text or number box, replace its text and press ``key`` (Enter or Tab)."""
+        control = self.control(label)
+        control.scroll_into_view_if_needed()
+        control.click()
+        control.press("ControlOrMeta+a")
+        control.press_sequentially(str(text))
+        control.press(key)
 
-def screenshot(page, name: str) -> Path:
-    """Save a full-page screenshot for review (artifacts/ is git-ignored)."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
+    def choose(self, label: str, option: str) -> None:
+        """Choose ``option`` (as :meth:`options` lists it) in a dropdown."""
+        control = self.control(label)
+        control.scroll_into_view_if_needed()
+        control.select_option(value=option)
+
+    def pick_date(self, label: str, iso_date: str) -> None:
+        """Set a date picker (``YYYY-MM-DD``) and leave the field, as a learner would."""
+        control = self.control(label)
+        control.scroll_into_view_if_needed()
+        control.fill(iso_date)
+        control.press("Tab")
+
+    def options(self, label: str) -> list[str]:
+        """A dropdown's options: their labels (ipywidgets draws spaces as no-break spaces,
+        so the option's value attribute, which holds the label as given, is read)."""
+        return self.control(label).locator("option").evaluate_all(
+            "options => options.map(o => o.value)")
+
+    def text(self) -> str:
+        """All the text the widget shows (result tables, summaries, message)."""
+        return self.box.inner_text()
+
+    def error(self) -> str:
+        """The message pane's sentence (without the warning sign), or "" when there is none."""
+        message = self.box.locator(".lab-error")
+        if message.count() == 0:
+            return ""
+        return message.inner_text().lstrip("\u26a0").strip()
+
+    def result_tables(self) -> int:
+        """How many result tables (``table_html``) the widget shows."""
+        return self.box.locator(".lab-table").count()
+
+    def broken_images(self) -> int:
+        """Images of the widget the browser cannot draw (a broken-image icon)."""
+        return self.box.evaluate(
+            """box => Array.from(box.querySelectorAll('img')).filter(
+                 img => img.getAttribute('src') && img.complete && img.naturalWidth === 0).length"""
+        )
+
+    def wait_for_text(self, *expected: str, timeout_s: float = 20) -> str:
+        """Wait until the widget shows every string of ``expected`` and no error; return its text.
+
+        Raises AssertionError naming what is missing, with the text shown.
+        """
+        deadline = time.monotonic() + timeout_s
+        while True:
+            shown = self.text()
+            missing = [e for e in expected if e not in shown]
+            error = self.error()
+            if not missing and not error:
+                return shown
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"the widget does not show {missing}"
+                    + (f"; it shows the error {error!r}" if error else "")
+                    + f"; its text:\n{shown[:2000]}")
+            self.page.wait_for_timeout(100)
+
+    def wait_for_error(self, sentence: str, timeout_s: float = 20) -> str:
+        """Wait until the message pane shows ``sentence``; return the message."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            error = self.error()
+            if error == sentence:
+                return error
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"the widget's message is {error!r}, expected {sentence!r}; its text:\n"
+                    f"{self.text()[:2000]}")
+            self.page.wait_for_timeout(100)

@@ -36,6 +36,7 @@ from interview_lab.instructor.isolation import (
     GraderUser,
     PermissionChanges,
     blocking_folders,
+    live_processes,
     private_entries,
 )
 from interview_lab.settings import data_dir
@@ -172,19 +173,11 @@ def test_kernel_cannot_list_the_submissions_or_its_neighbours(probed):
 def test_processes_left_behind_are_killed(probed):
     pid = probed["report"]["sleeper"]
     assert not Path(f"/proc/{pid}").exists() or "sleep" not in Path(f"/proc/{pid}/cmdline").read_text()
-    for proc in Path("/proc").iterdir():
-        if proc.name.isdigit():
-            try:
-                uid = proc.stat().st_uid
-            except FileNotFoundError:
-                continue
-            import pwd
+    import pwd
 
-            try:
-                name = pwd.getpwuid(uid).pw_name
-            except KeyError:
-                continue
-            assert not name.startswith(f"{USER_PREFIX}-"), f"process {proc.name} of {name} outlived grading"
+    for entry in pwd.getpwall():
+        if entry.pw_name.startswith(f"{USER_PREFIX}-"):
+            assert live_processes(entry.pw_uid) == [], f"processes of {entry.pw_name} outlived grading"
 
 
 @needs_root
@@ -231,3 +224,21 @@ def test_permission_changes_are_undone_in_reverse_order(tmp_path):
     assert stat.S_IMODE(path.stat().st_mode) == 0o700
     changes.restore()
     assert stat.S_IMODE(path.stat().st_mode) == 0o755
+
+
+def test_without_root_the_kernel_still_runs_in_a_sandbox_outside_the_course():
+    """The mode used when grading as a normal user: no user switch, the sandbox only."""
+    from interview_lab.instructor.parallel import GradingRun
+
+    course = make_course()
+    try:
+        probe = 'import os\nprint("REPORT=" + __import__("json").dumps({"cwd": os.getcwd(), "home": os.environ["HOME"]}))\nRATIO = 20'
+        put_submission(course, "solo", {"tiny.ipynb": filled_notebook(GOOD_BYTES, probe)})
+        outcomes = GradingRun(Course.at(course), ASSIGNMENT, ["solo"], 1, None, cell_timeout_s=10).run()
+        assert outcomes["solo"].graded and outcomes["solo"].score == 3.0
+        report = _report(course, "solo")
+        cwd = Path(report["cwd"])
+        assert course not in cwd.parents and report["home"] == report["cwd"]
+        assert not cwd.exists()  # the sandbox is removed after grading
+    finally:
+        remove_course(course)

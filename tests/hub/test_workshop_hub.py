@@ -18,15 +18,27 @@ import subprocess
 import time
 from pathlib import Path
 
+import measure_learner
 import pytest
 import requests
-from conftest import COURSE, GRADER, INSTRUCTOR, LEARNERS, REPO, as_user, rss_bytes, user_token, wait_for_server
+from hubkit import (
+    COURSE,
+    GRADER,
+    INSTRUCTOR,
+    LEARNERS,
+    REPO,
+    as_user,
+    user_token,
+    wait_for_server,
+)
 
 ASSIGNMENT = "ps1-back-of-envelope"
 NOTEBOOK = f"{ASSIGNMENT}.ipynb"
 # A corpus submission with a known score (its expected.json): loses E2 and claim 3.
 PARTIAL = REPO / "tests" / "submissions" / ASSIGNMENT / "bits-for-bytes"
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
+# A lecture notebook with pandas, matplotlib and widgets, opened in a learner's server.
+LECTURE = "notebooks/02b-cloud-and-autoscaling.ipynb"
 
 pytestmark = pytest.mark.root
 
@@ -224,23 +236,27 @@ def test_workshop_round_trip(hub, record_property):
     as_instructor(hub, "release_feedback", ASSIGNMENT)
     for learner, score in zip(learners, (20, expected_partial), strict=True):
         submitted = entries(learner.nbgrader("fetch_feedback"), "submitted")
-        notebooks = submitted[0]["notebooks"]
-        assert [nb["has_local_feedback"] for nb in notebooks] == [True], notebooks
-        html_path = notebooks[0]["local_feedback_path"]
+        assert len(submitted) == 1 and len(submitted[0]["submissions"]) == 1, submitted
+        submission = submitted[0]["submissions"][0]
+        assert submission["has_local_feedback"] is True, submission
+        assert [nb["notebook_id"] for nb in submission["notebooks"]] == [ASSIGNMENT]
+        html_path = f"{submission['local_feedback_path']}/{ASSIGNMENT}.html"  # relative to the server's folder
         html = learner.get(f"api/contents/{html_path}", content="1", format="text").json()["content"]
-        assert learner.name in html
-        assert re.search(rf"Score:\s*{score}(\.0)?\s*/\s*20(\.0)?", html), f"{learner.name}'s feedback lacks their score"
-        other = LEARNERS[1] if learner.name == LEARNERS[0] else LEARNERS[0]
-        assert other not in html
+        assert f"{ASSIGNMENT} (Score: {float(score)} / 20.0)" in html, f"{learner.name}'s feedback lacks their score"
+        # Only the second learner's own submission printed this, so each sees their own work.
+        assert ("SOURCE-BLOCKED" in html) is (learner.name == LEARNERS[1])
         folder = Path(pwd.getpwnam(learner.name).pw_dir) / workshop.learner_folder / ASSIGNMENT / "feedback"
         assert len(list(folder.rglob("*.html"))) == 1, f"{learner.name} got more than their own feedback"
 
-    # Memory of a learner's server after a notebook ran in it (jupyter-lab plus its kernel).
-    uid = pwd.getpwnam(LEARNERS[0]).pw_uid
-    rss, pss, names = rss_bytes(uid)
-    record_property("learner_rss_bytes", rss)
-    record_property("learner_pss_bytes", pss)
-    print(f"learner processes {names}: RSS {rss / 1e6:.0f} MB, PSS {pss / 1e6:.0f} MB")
+    # What one learner costs: the server restarted (timed), a lecture notebook and the learner's
+    # own assignment opened and run in it as JupyterLab would, memory read from /proc.
+    figures = measure_learner.measure(workshop, hub.token, LEARNERS[0],
+                                      [LECTURE, f"{ASSIGNMENT}/{NOTEBOOK}"], idle_s=3.0).summary()
+    for key in ("ready_s", "server_pss_MB", "total_rss_MB", "total_pss_MB", "kernel_cpu_s"):
+        record_property(f"learner_{key}", figures[key])
+    print("one learner: " + json.dumps({k: v for k, v in figures.items() if k != "processes"}))
+    assert len(figures["kernel_pss_MB"]) == 2 and figures["server_pss_MB"] > 0, figures
+    assert figures["failed_cells"] == {LECTURE: 0, f"{ASSIGNMENT}/{NOTEBOOK}": 0}, figures["failed_cells"]
 
     # The instructor's server lists the course's formgrader (the hub service) and reaches it.
     formgraders = instructor.get("formgraders").json()
