@@ -23,6 +23,8 @@ help:
 	@echo "make grade ASSIGNMENT=ps1-back-of-envelope [JOBS=auto]"
 	@echo "make feedback ASSIGNMENT=...  |  make report ASSIGNMENT=..."
 	@echo "make learner-copy DEST=dir    the learner's edition (no solutions, no hidden tests)"
+	@echo "sudo make hub       a workshop JupyterHub on 127.0.0.1 (real Linux users, nbgrader); sudo make hub-stop"
+	@echo "sudo make hub-learners CLASS_LIST=class.txt   Linux accounts for a class list"
 
 # The stamp is newer than the requirement files once they are installed, so a second run installs nothing.
 $(RUNTIME_STAMP): requirements.txt pyproject.toml
@@ -35,6 +37,8 @@ $(DEV_STAMP): $(RUNTIME_STAMP) requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 
+include deploy/jupyterhub/hub.mk
+
 setup: $(RUNTIME_STAMP)
 setup-dev: $(DEV_STAMP)
 
@@ -46,7 +50,7 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 
 # pytest exits 5 when it collected nothing: that is a failure here, as is any other non-zero status.
-test: $(DEV_STAMP)
+test: $(DEV_STAMP) $(HUB_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -70,4 +74,4 @@ learner-copy: $(RUNTIME_STAMP)
 	$(BIN)/python -m interview_lab learner-copy "$(DEST)"
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .benchmarks artifacts
+	rm -rf $(VENV) build *.egg-info .pytest_cache .benchmarks artifacts deploy/jupyterhub/node_modules

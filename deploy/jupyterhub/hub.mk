@@ -13,10 +13,13 @@ CLASS_LIST ?=
 # (/opt/interview-lab by default: a clone under /root is unreadable for learners).
 $(HUB_STAMP): $(RUNTIME_STAMP) $(HUB_DIR)/requirements.txt $(HUB_DIR)/package.json $(HUB_DIR)/package-lock.json
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r $(HUB_DIR)/requirements.txt
-	@command -v npm >/dev/null 2>&1 || { echo "npm is missing: apt-get install nodejs npm (Node.js 18 or newer)"; exit 1; }
-	cd $(HUB_DIR) && npm ci --no-audit --no-fund --loglevel=error
-	@if [ "$$(id -u)" = 0 ]; then $(BIN)/python $(HUB_DIR)/workshop.py install; fi
-	@touch $@
+	@# Without npm the hub cannot run: its tests then skip with that reason (CI installs npm and
+	@# requires them); the stamp is left out so a later run installs the proxy once npm is there.
+	@if command -v npm >/dev/null 2>&1; then \
+	  (cd $(HUB_DIR) && npm ci --no-audit --no-fund --loglevel=error) && \
+	  if [ "$$(id -u)" = 0 ]; then $(BIN)/python $(HUB_DIR)/workshop.py install; fi && \
+	  touch $@; \
+	else echo "npm not found: the workshop hub tests will skip (apt-get install nodejs npm, Node.js 18+)"; fi
 
 # A trial on 127.0.0.1 (SQLite for the hub and the gradebook); prints the URL and how to add learners.
 hub: $(HUB_STAMP)

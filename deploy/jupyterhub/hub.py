@@ -42,7 +42,9 @@ class WorkshopHub(JupyterHub):
                     return False
             else:
                 return True
-        self.log.critical("Service %s did not answer within %s s", service_name, self.service_start_timeout)
+        self.log.critical(
+            "Service %s did not answer within %s s", service_name, self.service_start_timeout
+        )
         return False
 
 

@@ -109,17 +109,21 @@ def per_user_settings(spawner) -> None:
         # files must be group-writable, and their servers get the instructor's extensions.
         spawner.notebook_dir = home
         spawner.default_url = "/lab"
-        env.update({"INTERVIEW_LAB_UMASK": "0002", "JUPYTER_CONFIG_PATH": str(workshop.staff_config)})
+        env.update(
+            {"INTERVIEW_LAB_UMASK": "0002", "JUPYTER_CONFIG_PATH": str(workshop.staff_config)}
+        )
     else:
         # First start: singleuser.sh copies the learner's edition into the learner's home (as
         # the learner), so each learner works on their own copy and keeps it across restarts.
         folder = os.path.join(home, workshop.learner_folder)
         spawner.notebook_dir = folder
-        env.update({
-            "INTERVIEW_LAB_EDITION": str(workshop.edition),
-            "INTERVIEW_LAB_DATA": os.path.join(folder, "data"),
-            "INTERVIEW_LAB_UMASK": "0077",
-        })
+        env.update(
+            {
+                "INTERVIEW_LAB_EDITION": str(workshop.edition),
+                "INTERVIEW_LAB_DATA": os.path.join(folder, "data"),
+                "INTERVIEW_LAB_UMASK": "0077",
+            }
+        )
     spawner.environment = env
 
 
@@ -130,7 +134,7 @@ c.Spawner.pre_spawn_hook = per_user_settings
 # the grader account) and nbgrader-<course> (learners; instructors too, so they see the
 # assignment list as learners do). Members come from the course's Linux groups at start-up;
 # `workshop.py add-learners` adds later learners through the REST API without a restart.
-instructors = [name for name in workshop.instructors]
+instructors = list(workshop.instructors)
 c.JupyterHub.load_groups = {
     STAFF_GROUP: {"users": sorted({*instructors, workshop.grader})},
     LEARNER_GROUP: {"users": sorted({*group_members(workshop.learner_group), *instructors})},
@@ -144,13 +148,24 @@ c.JupyterHub.load_roles = [
     {
         "name": "instructor",
         "groups": ["instructors"],
-        "scopes": ["admin-ui", "list:users", "admin:users", "admin:servers", "read:groups", "list:groups"],
+        "scopes": [
+            "admin-ui",
+            "list:users",
+            "admin:users",
+            "admin:servers",
+            "read:groups",
+            "list:groups",
+        ],
     },
     # Staff reach the course's formgrader service, and can discover it (nbgrader's course list).
     {
         "name": f"formgrade-{COURSE}",
         "groups": [STAFF_GROUP],
-        "scopes": [f"access:services!service={COURSE}", "list:services", f"read:services!service={COURSE}"],
+        "scopes": [
+            f"access:services!service={COURSE}",
+            "list:services",
+            f"read:services!service={COURSE}",
+        ],
     },
     # Learners may see that the course exists; nothing else beyond their own server.
     {
@@ -163,15 +178,28 @@ c.JupyterHub.load_roles = [
     {
         "name": f"formgrader-{COURSE}",
         "services": [COURSE],
-        "scopes": ["list:users", "read:users:name", "read:users:groups", "list:groups", "read:groups",
-                   f"groups!group={LEARNER_GROUP}"],
+        "scopes": [
+            "list:users",
+            "read:users:name",
+            "read:users:groups",
+            "list:groups",
+            "read:groups",
+            f"groups!group={LEARNER_GROUP}",
+        ],
     },
     # Root's scripts (adding learners, the tests) act through this service's token, which is
     # kept in the root-only state folder.
     {
         "name": "workshop-admin",
         "services": ["workshop-admin"],
-        "scopes": ["admin:users", "admin:servers", "admin:groups", "tokens", "list:services", "read:services"],
+        "scopes": [
+            "admin:users",
+            "admin:servers",
+            "admin:groups",
+            "tokens",
+            "list:services",
+            "read:services",
+        ],
     },
     # The idle culler sees activity and stops idle servers: nothing more.
     {
@@ -203,13 +231,18 @@ c.JupyterHub.services = [
         },
     },
     # A token-only service for root's scripts (workshop.py creates the token before the start).
-    {"name": "workshop-admin", **({"api_token": _token_file.read_text().strip()} if _token_file.exists() else {})},
+    {
+        "name": "workshop-admin",
+        **({"api_token": _token_file.read_text().strip()} if _token_file.exists() else {}),
+    },
     # Stop servers idle for an hour: a class of 30 leaves many tabs open, and each server
     # holds memory (see deploy/z2jh/values.yaml for the measured figures).
     {
         "name": "idle-culler",
         "command": [
-            str(workshop.venv / "bin" / "python"), "-m", "jupyterhub_idle_culler",
+            str(workshop.venv / "bin" / "python"),
+            "-m",
+            "jupyterhub_idle_culler",
             f"--timeout={workshop.idle_timeout_s}",
         ],
     },

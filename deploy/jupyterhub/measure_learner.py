@@ -34,7 +34,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from workshop import Workshop, admin_token, hub_request  # noqa: E402
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-DEFAULT_NOTEBOOKS = ("notebooks/02b-cloud-and-autoscaling.ipynb", "release/ps1-back-of-envelope/ps1-back-of-envelope.ipynb")
+DEFAULT_NOTEBOOKS = (
+    "notebooks/02b-cloud-and-autoscaling.ipynb",
+    "release/ps1-back-of-envelope/ps1-back-of-envelope.ipynb",
+)
 
 
 @dataclass(frozen=True)
@@ -100,10 +103,22 @@ def user_processes(uid: int) -> list[ProcessMemory]:
             stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        sizes = {line.split(":")[0]: int(line.split()[1]) * 1024 for line in rollup if len(line.split()) >= 2}
-        kind = "kernel" if b"ipykernel" in cmdline else "server" if b"jupyterhub-singleuser" in cmdline else "other"
+        sizes = {
+            line.split(":")[0]: int(line.split()[1]) * 1024
+            for line in rollup
+            if len(line.split()) >= 2
+        }
+        kind = (
+            "kernel"
+            if b"ipykernel" in cmdline
+            else "server"
+            if b"jupyterhub-singleuser" in cmdline
+            else "other"
+        )
         cpu_s = (int(stat[11]) + int(stat[12])) / CLOCK_TICKS  # utime + stime
-        found.append(ProcessMemory(int(entry.name), kind, sizes.get("Rss", 0), sizes.get("Pss", 0), cpu_s))
+        found.append(
+            ProcessMemory(int(entry.name), kind, sizes.get("Rss", 0), sizes.get("Pss", 0), cpu_s)
+        )
     return sorted(found, key=lambda p: p.pid)
 
 
@@ -129,7 +144,9 @@ def restart_server(workshop: Workshop, token: str, user: str, timeout_s: float =
     raise RuntimeError(f"{user}'s server was not ready within {timeout_s:.0f} s")
 
 
-async def run_notebook(base: str, token: str, path: str, timeout_s: float = 600) -> tuple[float, int]:
+async def run_notebook(
+    base: str, token: str, path: str, timeout_s: float = 600
+) -> tuple[float, int]:
     """Open ``path`` as JupyterLab does (a session with a kernel) and run every code cell.
 
     Returns the seconds it took and how many cells ended in an error.
@@ -139,13 +156,21 @@ async def run_notebook(base: str, token: str, path: str, timeout_s: float = 600)
 
     client = AsyncHTTPClient()
     headers = {"Authorization": f"token {token}", "Content-Type": "application/json"}
-    reply = await client.fetch(f"{base}/api/contents/{path}?content=1", headers=headers, request_timeout=120)
+    reply = await client.fetch(
+        f"{base}/api/contents/{path}?content=1", headers=headers, request_timeout=120
+    )
     cells = [c for c in json.loads(reply.body)["content"]["cells"] if c["cell_type"] == "code"]
-    body = json.dumps({"path": path, "type": "notebook", "name": Path(path).name, "kernel": {"name": "python3"}})
-    reply = await client.fetch(f"{base}/api/sessions", method="POST", headers=headers, body=body, request_timeout=120)
+    body = json.dumps(
+        {"path": path, "type": "notebook", "name": Path(path).name, "kernel": {"name": "python3"}}
+    )
+    reply = await client.fetch(
+        f"{base}/api/sessions", method="POST", headers=headers, body=body, request_timeout=120
+    )
     kernel_id = json.loads(reply.body)["kernel"]["id"]
     session = uuid.uuid4().hex
-    ws_url = base.replace("http", "ws", 1) + f"/api/kernels/{kernel_id}/channels?session_id={session}"
+    ws_url = (
+        base.replace("http", "ws", 1) + f"/api/kernels/{kernel_id}/channels?session_id={session}"
+    )
     socket = await websocket_connect(HTTPRequest(ws_url, headers=headers), max_message_size=1 << 28)
     started = time.monotonic()
     failed = 0
@@ -153,13 +178,32 @@ async def run_notebook(base: str, token: str, path: str, timeout_s: float = 600)
         for cell in cells:
             code = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
             msg_id = uuid.uuid4().hex
-            await socket.write_message(json.dumps({
-                "header": {"msg_id": msg_id, "msg_type": "execute_request", "session": session,
-                           "username": "", "version": "5.3", "date": ""},
-                "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
-                "content": {"code": code, "silent": False, "store_history": True, "user_expressions": {},
-                            "allow_stdin": False, "stop_on_error": False},
-            }))
+            await socket.write_message(
+                json.dumps(
+                    {
+                        "header": {
+                            "msg_id": msg_id,
+                            "msg_type": "execute_request",
+                            "session": session,
+                            "username": "",
+                            "version": "5.3",
+                            "date": "",
+                        },
+                        "parent_header": {},
+                        "metadata": {},
+                        "channel": "shell",
+                        "buffers": [],
+                        "content": {
+                            "code": code,
+                            "silent": False,
+                            "store_history": True,
+                            "user_expressions": {},
+                            "allow_stdin": False,
+                            "stop_on_error": False,
+                        },
+                    }
+                )
+            )
             while True:
                 raw = await asyncio.wait_for(socket.read_message(), timeout_s)
                 if raw is None:
@@ -167,8 +211,10 @@ async def run_notebook(base: str, token: str, path: str, timeout_s: float = 600)
                 if isinstance(raw, bytes):
                     continue  # binary messages (widget buffers)
                 message = json.loads(raw)
-                if (message.get("parent_header", {}).get("msg_id") == msg_id
-                        and message.get("msg_type") == "execute_reply"):
+                if (
+                    message.get("parent_header", {}).get("msg_id") == msg_id
+                    and message.get("msg_type") == "execute_reply"
+                ):
                     if message["content"].get("status") != "ok":
                         failed += 1  # e.g. an unanswered assignment's NotImplementedError
                     break
@@ -177,22 +223,30 @@ async def run_notebook(base: str, token: str, path: str, timeout_s: float = 600)
     return time.monotonic() - started, failed
 
 
-def measure(workshop: Workshop, token: str, user: str, notebooks: list[str], idle_s: float = 10.0) -> LearnerFigures:
+def measure(
+    workshop: Workshop, token: str, user: str, notebooks: list[str], idle_s: float = 10.0
+) -> LearnerFigures:
     """Start the user's server, open and run ``notebooks``, and read its processes' figures."""
     uid = pwd.getpwnam(user).pw_uid
     ready_s = restart_server(workshop, token, user)
     figures = LearnerFigures(user, ready_s, list(notebooks))
-    reply = hub_request(workshop, "POST", f"/users/{user}/tokens", token, {"expires_in": 3600, "note": "measure"})
+    reply = hub_request(
+        workshop, "POST", f"/users/{user}/tokens", token, {"expires_in": 3600, "note": "measure"}
+    )
     base = f"{workshop.url}/user/{user}"
     for path in notebooks:
-        figures.run_s[path], figures.failed_cells[path] = asyncio.run(run_notebook(base, reply["token"], path))
+        figures.run_s[path], figures.failed_cells[path] = asyncio.run(
+            run_notebook(base, reply["token"], path)
+        )
     time.sleep(2.0)  # let the kernels settle after the last cell
     before = user_processes(uid)
     time.sleep(idle_s)
     after = user_processes(uid)
     figures.processes = after
     figures.kernel_cpu_s = sum(p.cpu_s for p in before if p.kind == "kernel")
-    idle_cpu = sum(p.cpu_s for p in after) - sum(p.cpu_s for p in before if p.pid in {q.pid for q in after})
+    idle_cpu = sum(p.cpu_s for p in after) - sum(
+        p.cpu_s for p in before if p.pid in {q.pid for q in after}
+    )
     figures.idle_cores = max(0.0, idle_cpu) / idle_s
     return figures
 
@@ -200,9 +254,19 @@ def measure(workshop: Workshop, token: str, user: str, notebooks: list[str], idl
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("user", help="a learner account on the running hub")
-    parser.add_argument("--notebook", action="append", dest="notebooks", metavar="PATH",
-                        help="a notebook to open and run, relative to the learner's folder (repeatable)")
-    parser.add_argument("--repeat", type=int, default=1, help="measure this many times (start-up is timed each time)")
+    parser.add_argument(
+        "--notebook",
+        action="append",
+        dest="notebooks",
+        metavar="PATH",
+        help="a notebook to open and run, relative to the learner's folder (repeatable)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="measure this many times (start-up is timed each time)",
+    )
     args = parser.parse_args(argv)
     if args.repeat < 1:
         print(f"error: --repeat must be at least 1, got {args.repeat}", file=sys.stderr)
@@ -212,7 +276,11 @@ def main(argv: list[str] | None = None) -> int:
     runs = []
     for _ in range(args.repeat):
         with contextlib.suppress(KeyboardInterrupt):
-            runs.append(measure(workshop, token, args.user, args.notebooks or list(DEFAULT_NOTEBOOKS)).summary())
+            runs.append(
+                measure(
+                    workshop, token, args.user, args.notebooks or list(DEFAULT_NOTEBOOKS)
+                ).summary()
+            )
     print(json.dumps(runs, indent=1))
     return 0
 

@@ -96,7 +96,9 @@ class Workshop:
     def from_env(cls) -> Workshop:
         course = COURSE_ID
         instructors = tuple(
-            name.strip() for name in _env("INTERVIEW_LAB_INSTRUCTORS", "instructor").split(",") if name.strip()
+            name.strip()
+            for name in _env("INTERVIEW_LAB_INSTRUCTORS", "instructor").split(",")
+            if name.strip()
         )
         workshop = cls(
             course_id=course,
@@ -134,7 +136,9 @@ class Workshop:
                 raise ValueError(f"workshop folders must be absolute paths, got {str(path)!r}")
         ports = [self.port, self.port + 1, self.hub_port, self.formgrader_port]
         if len(set(ports)) != len(ports):
-            raise ValueError(f"the hub's ports must all differ (proxy, proxy API, hub, formgrader): {ports}")
+            raise ValueError(
+                f"the hub's ports must all differ (proxy, proxy API, hub, formgrader): {ports}"
+            )
 
     # -- derived names ------------------------------------------------------------------------
     @property
@@ -242,7 +246,11 @@ def file_digest(paths: Iterable[Path]) -> str:
 
 
 def package_files() -> list[Path]:
-    return [p for p in (REPO / "interview_lab").rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    return [
+        p
+        for p in (REPO / "interview_lab").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    ]
 
 
 def write_file(path: Path, text: str, mode: int = 0o644) -> None:
@@ -262,20 +270,33 @@ def base_python(workshop: Workshop) -> str:
     A virtual environment keeps using its base interpreter and standard library, so a Python
     under ``/root`` (pyenv, a root-only conda) would leave learners unable to start anything.
     """
-    candidates = [workshop.python] if workshop.python else ["/usr/bin/python3", "/usr/local/bin/python3"]
+    candidates = (
+        [workshop.python] if workshop.python else ["/usr/bin/python3", "/usr/local/bin/python3"]
+    )
     tried = []
     for candidate in candidates:
         if not candidate or not Path(candidate).exists():
             tried.append(f"{candidate}: missing")
             continue
         probe = subprocess.run(
-            [candidate, "-c", "import sys, venv, ensurepip; print(sys.version_info[:2] >= (3, 11))"],
-            capture_output=True, text=True, check=False, user=65534, group=65534, extra_groups=[],
+            [
+                candidate,
+                "-c",
+                "import sys, venv, ensurepip; print(sys.version_info[:2] >= (3, 11))",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            user=65534,
+            group=65534,
+            extra_groups=[],
             cwd="/",
         )
         if probe.returncode == 0 and probe.stdout.strip() == "True":
             return candidate
-        tried.append(f"{candidate}: {(probe.stderr or probe.stdout).strip().splitlines()[-1:] or 'Python < 3.11'}")
+        tried.append(
+            f"{candidate}: {(probe.stderr or probe.stdout).strip().splitlines()[-1:] or 'Python < 3.11'}"
+        )
     raise RuntimeError(
         "no Python 3.11+ with venv that every account can run: "
         + "; ".join(tried)
@@ -306,7 +327,9 @@ def install_environment(workshop: Workshop, log=print) -> bool:
         have = {}
     pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
     if have.get("requirements") != wanted["requirements"]:
-        log("installing the course's and the hub's pinned requirements (a few minutes the first time)")
+        log(
+            "installing the course's and the hub's pinned requirements (a few minutes the first time)"
+        )
         run([*pip, *(arg for f in requirement_files for arg in ("-r", str(f)))])
         changed = True
     if have.get("package") != wanted["package"] or changed:
@@ -325,19 +348,38 @@ def write_jupyter_settings(workshop: Workshop) -> None:
     """nbgrader's and Jupyter's settings in the workshop environment (and the staff's layer)."""
     etc = workshop.venv / "etc" / "jupyter"
     # Read by every nbgrader command and server extension that runs from this environment.
-    write_file(etc / "nbgrader_config.py", NBGRADER_GLOBAL_CONFIG.format(
-        exchange=workshop.exchange, course_id=workshop.course_id))
+    write_file(
+        etc / "nbgrader_config.py",
+        NBGRADER_GLOBAL_CONFIG.format(exchange=workshop.exchange, course_id=workshop.course_id),
+    )
     # Learners: no formgrader, course list or assignment creator (nbgrader's table of extensions).
-    write_file(etc / "jupyter_server_config.d" / "zz-interview-lab.json", json.dumps(
-        {"ServerApp": {"jpserver_extensions": dict.fromkeys(STAFF_SERVER_EXTENSIONS, False)}}, indent=1) + "\n")
-    write_file(etc / "labconfig" / "page_config.json", json.dumps(
-        {"disabledExtensions": dict.fromkeys(STAFF_LAB_PLUGINS, True)}, indent=1) + "\n")
+    write_file(
+        etc / "jupyter_server_config.d" / "zz-interview-lab.json",
+        json.dumps(
+            {"ServerApp": {"jpserver_extensions": dict.fromkeys(STAFF_SERVER_EXTENSIONS, False)}},
+            indent=1,
+        )
+        + "\n",
+    )
+    write_file(
+        etc / "labconfig" / "page_config.json",
+        json.dumps({"disabledExtensions": dict.fromkeys(STAFF_LAB_PLUGINS, True)}, indent=1) + "\n",
+    )
     # Staff (the instructors' servers and the formgrader service) put this folder first on
     # JUPYTER_CONFIG_PATH, which turns the same extensions back on.
-    write_file(workshop.staff_config / "jupyter_server_config.json", json.dumps(
-        {"ServerApp": {"jpserver_extensions": dict.fromkeys(STAFF_SERVER_EXTENSIONS, True)}}, indent=1) + "\n")
-    write_file(workshop.staff_config / "labconfig" / "page_config.json", json.dumps(
-        {"disabledExtensions": dict.fromkeys(STAFF_LAB_PLUGINS, False)}, indent=1) + "\n")
+    write_file(
+        workshop.staff_config / "jupyter_server_config.json",
+        json.dumps(
+            {"ServerApp": {"jpserver_extensions": dict.fromkeys(STAFF_SERVER_EXTENSIONS, True)}},
+            indent=1,
+        )
+        + "\n",
+    )
+    write_file(
+        workshop.staff_config / "labconfig" / "page_config.json",
+        json.dumps({"disabledExtensions": dict.fromkeys(STAFF_LAB_PLUGINS, False)}, indent=1)
+        + "\n",
+    )
 
 
 NBGRADER_GLOBAL_CONFIG = '''"""nbgrader settings for everyone on the workshop hub (written by deploy/jupyterhub/workshop.py)."""
@@ -448,11 +490,15 @@ def new_password() -> str:
 def read_class_list(path: Path) -> list[str]:
     """User names from a class list: one per line, or a CSV with a ``username`` column."""
     text = path.read_text()
-    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    lines = [
+        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    ]
     if lines and "," in lines[0]:
         rows = list(csv.DictReader(lines))
         if rows and "username" not in rows[0]:
-            raise ValueError(f"{path} is a CSV without a 'username' column (found: {', '.join(rows[0])})")
+            raise ValueError(
+                f"{path} is a CSV without a 'username' column (found: {', '.join(rows[0])})"
+            )
         names = [row["username"].strip() for row in rows]
     else:
         names = lines
@@ -477,7 +523,9 @@ def setup_course(workshop: Workshop, log=print) -> dict[str, str]:
     ensure_group(workshop.learner_group)
     passwords = {}
     for name in workshop.instructors:
-        password = ensure_user(name, [workshop.staff_group], login=True, comment="workshop instructor")
+        password = ensure_user(
+            name, [workshop.staff_group], login=True, comment="workshop instructor"
+        )
         if password:
             passwords[name] = password
     # The grader account only runs the formgrader service: no password, no shell.
@@ -514,7 +562,11 @@ def copy_course(course_dir: Path, uid: int, gid: int, log=print) -> None:
         for assignment in sorted(p for p in (REPO / step).iterdir() if p.is_dir()):
             target = course_dir / step / assignment.name
             if not target.exists():
-                shutil.copytree(assignment, target, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+                shutil.copytree(
+                    assignment,
+                    target,
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"),
+                )
                 added.append(f"{step}/{assignment.name}")
     for path in [course_dir, *course_dir.rglob("*")]:
         if path.is_symlink():
@@ -538,7 +590,12 @@ def prepare_exchange(workshop: Workshop, uid: int, gid: int) -> None:
     workshop.exchange.mkdir(parents=True, exist_ok=True)
     os.chmod(workshop.exchange, 0o1777)
     course = workshop.exchange / workshop.course_id
-    modes = {course: 0o2775, course / "outbound": 0o2775, course / "inbound": 0o3773, course / "feedback": 0o2771}
+    modes = {
+        course: 0o2775,
+        course / "outbound": 0o2775,
+        course / "inbound": 0o3773,
+        course / "feedback": 0o2771,
+    }
     for path, mode in modes.items():
         path.mkdir(exist_ok=True)
         os.chown(path, uid, gid)
@@ -568,7 +625,9 @@ def add_learners(workshop: Workshop, names: list[str], log=print) -> dict[str, s
     for name in names:
         if name in (*workshop.instructors, workshop.grader):
             raise ValueError(f"{name!r} is a staff account of this workshop, not a learner")
-        password = ensure_user(name, [workshop.learner_group], login=True, comment="workshop learner")
+        password = ensure_user(
+            name, [workshop.learner_group], login=True, comment="workshop learner"
+        )
         if password:
             passwords[name] = password
     save_passwords(workshop, passwords)
@@ -597,12 +656,21 @@ def admin_token(workshop: Workshop) -> str:
     return path.read_text().strip()
 
 
-def hub_request(workshop: Workshop, method: str, path: str, token: str, body: dict | None = None,
-                ok: Iterable[int] = (200, 201, 202, 204), timeout_s: float = 30.0):
+def hub_request(
+    workshop: Workshop,
+    method: str,
+    path: str,
+    token: str,
+    body: dict | None = None,
+    ok: Iterable[int] = (200, 201, 202, 204),
+    timeout_s: float = 30.0,
+):
     """Call the hub's REST API; returns the decoded JSON (or None)."""
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(
-        workshop.api_url + path, data=data, method=method,
+        workshop.api_url + path,
+        data=data,
+        method=method,
         headers={"Authorization": f"token {token}", "Content-Type": "application/json"},
     )
     try:
@@ -625,15 +693,30 @@ def hub_is_up(workshop: Workshop) -> bool:
 
 def hub_environment(workshop: Workshop) -> dict[str, str]:
     env = dict(os.environ)
-    env["PATH"] = os.pathsep.join([str(workshop.venv / "bin"), str(HERE / "node_modules" / ".bin"),
-                                   "/usr/local/bin", "/usr/bin", "/bin", "/usr/sbin", "/sbin"])
+    env["PATH"] = os.pathsep.join(
+        [
+            str(workshop.venv / "bin"),
+            str(HERE / "node_modules" / ".bin"),
+            "/usr/local/bin",
+            "/usr/bin",
+            "/bin",
+            "/usr/sbin",
+            "/sbin",
+        ]
+    )
     values = {
-        "INTERVIEW_LAB_HUB_PREFIX": workshop.prefix, "INTERVIEW_LAB_HUB_STATE": workshop.state,
-        "INTERVIEW_LAB_EXCHANGE": workshop.exchange, "INTERVIEW_LAB_COURSE_DIR": workshop.course_dir,
-        "INTERVIEW_LAB_INSTRUCTORS": ",".join(workshop.instructors), "INTERVIEW_LAB_GRADER": workshop.grader,
-        "INTERVIEW_LAB_STAFF_GROUP": workshop.staff_group, "INTERVIEW_LAB_LEARNER_GROUP": workshop.learner_group,
-        "INTERVIEW_LAB_HUB_IP": workshop.ip, "INTERVIEW_LAB_HUB_PORT": workshop.port,
-        "INTERVIEW_LAB_HUB_API_PORT": workshop.hub_port, "INTERVIEW_LAB_FORMGRADER_PORT": workshop.formgrader_port,
+        "INTERVIEW_LAB_HUB_PREFIX": workshop.prefix,
+        "INTERVIEW_LAB_HUB_STATE": workshop.state,
+        "INTERVIEW_LAB_EXCHANGE": workshop.exchange,
+        "INTERVIEW_LAB_COURSE_DIR": workshop.course_dir,
+        "INTERVIEW_LAB_INSTRUCTORS": ",".join(workshop.instructors),
+        "INTERVIEW_LAB_GRADER": workshop.grader,
+        "INTERVIEW_LAB_STAFF_GROUP": workshop.staff_group,
+        "INTERVIEW_LAB_LEARNER_GROUP": workshop.learner_group,
+        "INTERVIEW_LAB_HUB_IP": workshop.ip,
+        "INTERVIEW_LAB_HUB_PORT": workshop.port,
+        "INTERVIEW_LAB_HUB_API_PORT": workshop.hub_port,
+        "INTERVIEW_LAB_FORMGRADER_PORT": workshop.formgrader_port,
         "INTERVIEW_LAB_HUB_DB_URL": workshop.database_url(),
         "INTERVIEW_LAB_IDLE_TIMEOUT_S": workshop.idle_timeout_s,
     }
@@ -655,7 +738,9 @@ def start_hub(workshop: Workshop, wait_s: float = 120.0) -> int:
     """Start the hub in the background (its own session, log in the state folder)."""
     require_root("starting the hub")
     if running_pid(workshop):
-        raise RuntimeError(f"the hub is already running (pid {running_pid(workshop)}); `make hub-stop` stops it")
+        raise RuntimeError(
+            f"the hub is already running (pid {running_pid(workshop)}); `make hub-stop` stops it"
+        )
     proxy = HERE / "node_modules" / ".bin" / "configurable-http-proxy"
     if not proxy.exists():
         raise RuntimeError(f"{proxy} is missing: run `npm ci` in {HERE} (make does it)")
@@ -663,9 +748,18 @@ def start_hub(workshop: Workshop, wait_s: float = 120.0) -> int:
     workshop.state.mkdir(parents=True, exist_ok=True)
     log = open(workshop.log_file, "ab")
     process = subprocess.Popen(
-        [str(workshop.venv / "bin" / "python"), str(HERE / "hub.py"), "-f", str(HERE / "jupyterhub_config.py")],
-        cwd=str(workshop.state), env=hub_environment(workshop), stdin=subprocess.DEVNULL,
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            str(workshop.venv / "bin" / "python"),
+            str(HERE / "hub.py"),
+            "-f",
+            str(HERE / "jupyterhub_config.py"),
+        ],
+        cwd=str(workshop.state),
+        env=hub_environment(workshop),
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     log.close()
     write_file(workshop.pid_file, f"{process.pid}\n", mode=0o600)
@@ -673,7 +767,9 @@ def start_hub(workshop: Workshop, wait_s: float = 120.0) -> int:
     while time.monotonic() < deadline:
         if process.poll() is not None:
             stop_proxy(workshop)  # a hub that dies while starting leaves its proxy behind
-            raise RuntimeError(f"the hub exited with status {process.returncode}; see {workshop.log_file}")
+            raise RuntimeError(
+                f"the hub exited with status {process.returncode}; see {workshop.log_file}"
+            )
         if hub_is_up(workshop):
             return process.pid
         time.sleep(0.5)
@@ -744,7 +840,17 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("course", help="staff accounts, course folder and exchange")
     learners = sub.add_parser("add-learners", help="Linux accounts from a class list")
     learners.add_argument("names", nargs="*", help="user names (or use --class-list)")
-    learners.add_argument("--class-list", type=Path, help="one user name per line, or a CSV with a username column")
+    learners.add_argument(
+        "--class-list", type=Path, help="one user name per line, or a CSV with a username column"
+    )
+    sub.add_parser(
+        "write-settings", help="only nbgrader's and Jupyter's settings of the environment (images)"
+    )
+    exchange = sub.add_parser(
+        "prepare-exchange", help="only the exchange, for staff with these ids (Kubernetes)"
+    )
+    exchange.add_argument("--uid", type=int, required=True, help="the grader account's uid")
+    exchange.add_argument("--gid", type=int, required=True, help="the staff group's gid")
     sub.add_parser("up", help="install, course and start: what `make hub` runs")
     sub.add_parser("start", help="start the hub in the background")
     sub.add_parser("stop", help="stop the hub, its proxy, services and servers")
@@ -754,6 +860,12 @@ def main(argv: list[str] | None = None) -> int:
         workshop = Workshop.from_env()
         if args.command == "install":
             install_environment(workshop)
+        elif args.command == "write-settings":
+            write_jupyter_settings(workshop)
+            install_singleuser(workshop)
+        elif args.command == "prepare-exchange":
+            require_root("preparing the exchange")
+            prepare_exchange(workshop, args.uid, args.gid)
         elif args.command == "course":
             print_passwords(setup_course(workshop))
         elif args.command == "add-learners":
@@ -766,9 +878,18 @@ def main(argv: list[str] | None = None) -> int:
                 install_environment(workshop)
                 print_passwords(setup_course(workshop))
             pid = start_hub(workshop)
-            print(TRIAL_MESSAGE.format(url=workshop.url, pid=pid, port=workshop.port, ip=workshop.ip, log=workshop.log_file,
-                                       instructor=workshop.instructors[0], group=workshop.learner_group,
-                                       passwords=workshop.credentials_file))
+            print(
+                TRIAL_MESSAGE.format(
+                    url=workshop.url,
+                    pid=pid,
+                    port=workshop.port,
+                    ip=workshop.ip,
+                    log=workshop.log_file,
+                    instructor=workshop.instructors[0],
+                    group=workshop.learner_group,
+                    passwords=workshop.credentials_file,
+                )
+            )
         elif args.command == "stop":
             print("hub stopped" if stop_hub(workshop) else "the hub was not running")
         elif args.command == "status":
@@ -785,7 +906,7 @@ def print_passwords(passwords: dict[str, str]) -> None:
 
 TRIAL_MESSAGE = """
 JupyterHub is running (pid {pid}) at {url}  (log: {log})
-  Log in as {instructor} with the password printed above (kept in {passwords}, root only).
+  Log in as {instructor}: new passwords are printed above and kept in {passwords} (root only).
   Add learners (Linux accounts in the group {group}, passwords printed and kept there too):
     make hub-learners LEARNERS="ada grace"        or    make hub-learners CLASS_LIST=class.txt
   From another machine: ssh -L {port}:{ip}:{port} this-machine, then open {url}

@@ -95,7 +95,8 @@ def main(argv):
         return 0
     if options["check"]:
         drop(uid, gid)
-        missing = [p for p in options["check"] if not os.access(p, os.R_OK)]
+        missing = [p for p in options["check"]
+                   if not os.access(p, os.R_OK | (os.X_OK if os.path.isdir(p) else 0))]
         for path in missing:
             print(path)
         return 1 if missing else 0

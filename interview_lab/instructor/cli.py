@@ -55,6 +55,11 @@ def _known_assignment(course: Course, assignment: str) -> None:
 
 def _run(body, argv: list[str]) -> int:
     os.environ["PATH"] = environment_with_bin()["PATH"]  # nbgrader runs alembic by name
+    # jsonschema (imported by nbformat and nbgrader) compiles 38 grammars at import when the
+    # optional rfc3987-syntax package is installed: about 2.5 s of CPU, only to check the "iri"
+    # string format, which no notebook or nbgrader schema uses. Skip it in this process.
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)
     try:
         return body(argv)
     except UsageError as error:
@@ -63,6 +68,8 @@ def _run(body, argv: list[str]) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except SystemExit as exit_:  # --help
+        return int(exit_.code or 0)
 
 
 # --------------------------------------------------------------------------- release
@@ -179,7 +186,12 @@ def _grade(course: Course, assignment: str, students: list[str], jobs: int, args
     run.prepare()
     with contextlib.ExitStack() as stack:
         if running_as_root():
-            run.users = stack.enter_context(leased_users(jobs))
+            try:
+                run.users = stack.enter_context(leased_users(jobs))
+            except RuntimeError as error:
+                progress.finish()
+                print(f"error: {error}", file=sys.stderr)
+                return 2
             try:
                 notes = stack.enter_context(locked_course(course.root, run.users[0], args.grant_traverse))
             except PermissionError as error:

@@ -368,27 +368,41 @@ def fill_sandbox(folder: Path, source_dir: Path, spec: SandboxSpec) -> None:
         if spec.user is not None:
             os.chown(target, spec.user.uid, spec.user.gid)
     mpl = folder / ".matplotlib"
-    if spec.mpl_template and not mpl.exists():
-        shutil.copytree(spec.mpl_template, mpl)
+    if spec.mpl_template and Path(spec.mpl_template).is_dir() and not mpl.exists():
+        mpl.mkdir(mode=0o700)
+        for cache in Path(spec.mpl_template).glob("fontlist-*.json"):
+            shutil.copyfile(cache, mpl / cache.name)
         if spec.user is not None:
-            for path in [mpl, *mpl.rglob("*")]:
+            for path in [mpl, *mpl.iterdir()]:
                 os.chown(path, spec.user.uid, spec.user.gid)
 
 
-def remove_sandbox(folder: Path, template: str = "") -> None:
-    """Delete a sandbox; keep its matplotlib font cache as the template for the next ones."""
-    mpl = folder / ".matplotlib"
-    if template and not Path(template).exists() and any(mpl.glob("fontlist-*.json")):
-        staging = Path(f"{template}.{uuid.uuid4().hex}")
-        try:
-            staging.mkdir(mode=0o700)
-            for cache in mpl.glob("fontlist-*.json"):
-                if cache.is_file() and not cache.is_symlink():
-                    shutil.copyfile(cache, staging / cache.name)
-            os.rename(staging, template)
-        except OSError:
-            shutil.rmtree(staging, ignore_errors=True)
+def remove_sandbox(folder: Path) -> None:
+    """Delete a sandbox and everything the submission wrote in it."""
     shutil.rmtree(folder, ignore_errors=True)
+
+
+def start_font_cache(template: Path) -> subprocess.Popen | None:
+    """Build matplotlib's font cache once, in the background, for every sandbox of the run.
+
+    A kernel with a new, empty matplotlib folder spends about a second rebuilding this cache
+    on ``import matplotlib.pyplot``. The cache is made by the grader (never by a submission,
+    whose files must not reach other students) and copied into each sandbox.
+    """
+    import importlib.util
+
+    if importlib.util.find_spec("matplotlib") is None:
+        return None
+    staging = Path(f"{template}.building")
+    staging.mkdir(mode=0o700)
+    code = (
+        "import os, sys\n"
+        "import matplotlib.font_manager\n"
+        "os.rename(sys.argv[1], sys.argv[2])\n"
+    )
+    env = {"MPLCONFIGDIR": str(staging), "PATH": os.environ.get("PATH", ""), "HOME": str(staging)}
+    return subprocess.Popen([sys.executable, "-c", code, str(staging), str(template)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 class IsolatedKernelManager(AsyncKernelManager):

@@ -61,6 +61,7 @@ from .isolation import (
     create_sandbox,
     kill_user_processes,
     remove_sandbox,
+    start_font_cache,
 )
 
 # Process-wide timings of the current job (one job at a time per worker process).
@@ -393,7 +394,7 @@ def execute_submission(job: GradeJob) -> Executed:
         _add_timing("nbgrader_s", time.perf_counter() - prep0)
         if job.user is not None:
             kill_user_processes(job.user)
-        remove_sandbox(sandbox, job.mpl_template)
+        remove_sandbox(sandbox)
     messages = handler.messages()
     autograded = work / "autograded" / job.student / job.assignment
     notebooks = sorted(autograded.glob("*.ipynb")) if autograded.is_dir() else []
@@ -555,6 +556,7 @@ class GradingRun:
                 self._finish(Outcome(student, False, problem, None, 0.0))
             else:
                 valid.append(student)
+        font_cache = None
         run_dir = Path(tempfile.mkdtemp(prefix="interview-lab-grade-"))
         os.chmod(run_dir, 0o700)
         sandbox_parent = Path(tempfile.mkdtemp(prefix="interview-lab-kernels-"))
@@ -562,6 +564,10 @@ class GradingRun:
         try:
             snapshot = gradebook_snapshot(course, run_dir / "snapshot.db")
             template = str(run_dir / "matplotlib-cache")
+            source_text = " ".join(p.read_text(errors="replace")
+                                   for p in (course.folder("source") / assignment).glob("*.ipynb"))
+            if "matplotlib" in source_text or "plot" in source_text:  # only then is the cache used
+                font_cache = start_font_cache(Path(template))
             jobs = [
                 GradeJob(str(course.root), assignment, student, str(run_dir / f"job{i:04d}"), str(snapshot),
                          str(sandbox_parent), None, template, self.cell_timeout_s, release_files)
@@ -571,6 +577,9 @@ class GradingRun:
                 Path(job.work_dir).mkdir(mode=0o700)
             self._run_pool(jobs)
         finally:
+            if font_cache is not None and font_cache.poll() is None:
+                font_cache.kill()
+                font_cache.wait()
             if self.users:
                 for user in self.users:
                     kill_user_processes(user)
@@ -617,6 +626,11 @@ class GradingRun:
                         pending.insert(0, job)
                     executor.shutdown(wait=False, cancel_futures=True)
                     executor = _pool(self.jobs)
+        except KeyboardInterrupt:
+            executor.shutdown(wait=False, cancel_futures=True)
+            for child in multiprocessing.active_children():
+                child.terminate()
+            raise
         finally:
             executor.shutdown(wait=True, cancel_futures=True)
 

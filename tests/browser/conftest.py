@@ -53,6 +53,11 @@ LAB_SETTINGS = {
 }
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "notebook(path): the notebook a browser test uses (run ahead, in parallel)")
+
+
 def _browser_required() -> bool:
     return bool(os.environ.get("INTERVIEW_LAB_REQUIRE_BROWSER") or os.environ.get("CI"))
 
@@ -64,8 +69,8 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def lab_server(tmp_path_factory):
-    """JupyterLab on a copy of the course; yields a :class:`lab.LabServer`; always shut down."""
+def _lab_process(tmp_path_factory):
+    """JupyterLab started on a copy of the course (not yet answering); always shut down."""
     work = tmp_path_factory.mktemp("lab")
     for name, values in LAB_SETTINGS.items():
         plugin, file = name.split("/")
@@ -101,21 +106,7 @@ def lab_server(tmp_path_factory):
     server = LabServer(url=f"http://127.0.0.1:{port}", token=token, root=root,
                        learner_home=work / "learner-home", log=log_path)
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"JupyterLab exited early:\n{log_path.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{server.url}/api/status?token={token}",
-                                            timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("JupyterLab did not answer within 90 s")
-            time.sleep(0.2)
-        yield server
+        yield server, proc
     finally:
         proc.terminate()
         try:
@@ -124,6 +115,26 @@ def lab_server(tmp_path_factory):
             proc.kill()
             proc.wait()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def lab_server(_lab_process):
+    """The JupyterLab server, once it answers: a :class:`lab.LabServer`."""
+    server, proc = _lab_process
+    deadline = time.monotonic() + 90
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"JupyterLab exited early:\n{server.log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{server.url}/api/status?token={server.token}",
+                                        timeout=2) as r:
+                if r.status == 200:
+                    return server
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError("JupyterLab did not answer within 90 s")
+        time.sleep(0.2)
 
 
 @pytest.fixture(scope="session")
@@ -145,8 +156,10 @@ def browser():
 
 
 @pytest.fixture(scope="session")
-def jlab(browser, lab_server):
-    """JupyterLab loaded once in one page; notebooks open as tabs (see :class:`lab.Lab`)."""
+def jlab(_lab_process, browser, lab_server):
+    """JupyterLab loaded once in one page; notebooks open as tabs (see :class:`lab.Lab`).
+
+    The server boots while Chromium starts (the fixtures are set up in this order)."""
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
     page.set_default_timeout(60_000)
@@ -155,7 +168,7 @@ def jlab(browser, lab_server):
     try:
         yield session
     finally:
-        session.close_all()
+        # The kernels stop with the server (it shuts them all down at once on SIGTERM).
         context.close()
 
 

@@ -28,10 +28,22 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 # Chromium draws a page at most this tall in one screenshot.
 MAX_SCREENSHOT_PX = 16_000
+# The text a matplotlib Figure shows when no image of it is made.
+FIGURE_REPR = re.compile(r"<Figure size \d+x\d+ with \d+ Axes>")
+# Notebooks run at once by Lab.prepare: kernels start and run while others are checked.
+PARALLEL_RUNS = 4
 
 # JavaScript: the notebook panel with a given DOM id, among JupyterLab's main-area tabs.
 _FIND = ("const app = window.jupyterapp; "
          "const panel = Array.from(app.shell.widgets('main')).find(w => w.id === id);")
+
+
+def notebooks_of_selected_tests(request) -> list[str]:
+    """The ``notebook`` marks of the selected tests of ``request``'s module, in test order
+    (for :meth:`Lab.prepare`: only what the selected tests need is run)."""
+    paths = [item.get_closest_marker("notebook").args[0] for item in request.session.items
+             if item.module is request.module and item.get_closest_marker("notebook")]
+    return list(dict.fromkeys(paths))
 
 
 @dataclass(frozen=True)
@@ -86,9 +98,84 @@ class Lab:
         self.open_notebooks[path] = notebook
         return notebook
 
+    def prepare(self, paths: list[str], parallel: int = PARALLEL_RUNS,
+                timeout_s: float = 180) -> None:
+        """Open and run ``paths`` in the background, ``parallel`` at a time, in this order.
+
+        Returns at once; :meth:`run` then waits for a notebook's own run. Kernels start and
+        notebooks run while earlier notebooks are being checked, which keeps the suite short.
+        The tabs open in the background (a screenshot in progress is not disturbed).
+        """
+        self.page.evaluate(
+            """([paths, parallel, timeoutMs]) => {
+                 const app = window.jupyterapp;
+                 const runs = window.__labRuns = window.__labRuns || {};
+                 const queue = window.__labQueue = window.__labQueue || [];
+                 for (const path of paths) {
+                   if (runs[path]) continue;
+                   runs[path] = {state: 'queued'};
+                   queue.push(path);
+                 }
+                 const one = async (path) => {
+                   const run = runs[path];
+                   try {
+                     run.state = 'opening';
+                     const panel = await app.commands.execute('docmanager:open',
+                       {path, factory: 'Notebook', options: {activate: false}});
+                     run.id = panel.id;
+                     await panel.context.ready;
+                     await panel.sessionContext.ready;
+                     run.state = 'running';
+                     const started = performance.now();
+                     const all = app.commands.execute('notebook:run-all-cells',
+                                                      {widgetId: panel.id, activate: false});
+                     const timer = new Promise(r => setTimeout(() => r('timeout'), timeoutMs));
+                     const done = await Promise.race([all.then(() => 'done'), timer]);
+                     run.seconds = (performance.now() - started) / 1000;
+                     run.state = done;
+                   } catch (error) {
+                     run.state = 'failed';
+                     run.error = String(error);
+                   }
+                 };
+                 const worker = async () => { while (queue.length) await one(queue.shift()); };
+                 const busy = window.__labWorkers || 0;
+                 for (let i = busy; i < parallel; i++) {
+                   window.__labWorkers = (window.__labWorkers || 0) + 1;
+                   worker().finally(() => { window.__labWorkers -= 1; });
+                 }
+                 return null;
+               }""",
+            [paths, parallel, timeout_s * 1000],
+        )
+
+    def _prepared(self, path: str, timeout_s: float) -> Notebook | None:
+        """The notebook :meth:`prepare` ran, once its run has ended; None if not prepared."""
+        known = self.page.evaluate("(path) => !!(window.__labRuns && window.__labRuns[path])",
+                                   path)
+        if not known:
+            return None
+        self.page.wait_for_function(
+            """(path) => ['done', 'timeout', 'failed'].includes(window.__labRuns[path].state)""",
+            arg=path, timeout=timeout_s * 1000, polling=200,
+        )
+        run = self.page.evaluate("(path) => window.__labRuns[path]", path)
+        if run["state"] == "failed":
+            raise AssertionError(f"{path} could not be opened and run: {run.get('error')}")
+        if run["state"] == "timeout":
+            raise AssertionError(f"{path} was still running after its time limit")
+        notebook = Notebook(self, path, run["id"])
+        notebook.wait_for_idle_kernel()
+        notebook.has_run, notebook.run_seconds = True, run["seconds"]
+        self.open_notebooks[path] = notebook
+        return notebook
+
     def run(self, path: str, timeout_s: float = 120) -> Notebook:
-        """``path`` opened and run once: the tab already run in this session, or a new run."""
+        """``path`` opened and run once: a run already made in this session (by an earlier
+        test or by :meth:`prepare`), or a new one."""
         notebook = self.open_notebooks.get(path)
+        if notebook is None:
+            notebook = self._prepared(path, timeout_s=4 * timeout_s)
         if notebook is None or not notebook.has_run:
             if notebook is not None:
                 notebook.close()
@@ -111,20 +198,19 @@ class Lab:
         return path
 
     def close_all(self) -> None:
-        """Shut every kernel of the session down (all at once) and close their tabs."""
-        ids = [notebook.panel_id for notebook in self.open_notebooks.values()]
+        """Stop the background runs, shut every kernel down at once, close every tab."""
         self.open_notebooks.clear()
         try:
             self.page.evaluate(
-                """async (ids) => {
+                """async () => {
+                     if (window.__labQueue) window.__labQueue.length = 0;
                      const app = window.jupyterapp;
                      const panels = Array.from(app.shell.widgets('main'))
-                                         .filter(w => ids.includes(w.id));
+                                         .filter(w => w.sessionContext);
                      await Promise.all(panels.map(p => p.sessionContext.shutdown()
                                                         .catch(() => null)));
                      for (const p of panels) { p.context.model.dirty = false; p.dispose(); }
-                   }""",
-                ids,
+                   }"""
             )
         except Exception:  # noqa: BLE001 - the page is gone: the server stops the kernels
             pass
@@ -185,7 +271,8 @@ class Notebook:
         self.activate()
         started = time.monotonic()
         outcome = self._eval(
-            """const run = app.commands.execute('notebook:run-all-cells');
+            """const run = app.commands.execute('notebook:run-all-cells',
+                                                {widgetId: panel.id, activate: false});
                const timer = new Promise(resolve => setTimeout(() => resolve('timeout'), arg));
                const done = await Promise.race([run.then(() => 'done'), timer]);
                return done;""",
@@ -240,7 +327,8 @@ class Notebook:
             pass  # problems() says which are missing
 
     def broken_images(self) -> list[str]:
-        """``cell N: <kind>`` for every image in the outputs the browser cannot draw."""
+        """``cell N: <kind>`` for every shown image in the outputs the browser cannot draw
+        (an image hidden with ``display: none`` shows nothing, so it is not counted)."""
         return self._eval(
             """const out = [];
                const cells = panel.content.widgets;
@@ -248,7 +336,7 @@ class Notebook:
                  const imgs = cells[c].node.querySelectorAll(
                    '.jp-RenderedImage img, .jp-OutputArea-output img.widget-image');
                  for (const img of imgs) {
-                   if (!img.getAttribute('src')) continue;
+                   if (!img.getAttribute('src') || img.getClientRects().length === 0) continue;
                    if (img.complete && img.naturalWidth === 0) {
                      const kind = img.classList.contains('widget-image') ? 'widget image'
                                                                            : 'plot output';
@@ -256,6 +344,23 @@ class Notebook:
                    }
                  }
                }
+               return out;"""
+        )
+
+    def prices_typeset_as_math(self) -> list[str]:
+        """Markdown cells where a dollar amount was read as TeX: JupyterLab typesets the text
+        between two ``$`` as a formula (italic letters, no spaces). Only cells whose source
+        has an unescaped ``$`` before a digit count, so intended formulas are not reported."""
+        return self._eval(
+            """const out = [];
+               panel.content.widgets.forEach((cell, i) => {
+                 if (cell.model.type !== 'markdown') return;
+                 const typeset = cell.node.querySelectorAll('mjx-container').length;
+                 if (!typeset) return;
+                 const source = cell.model.sharedModel.getSource();
+                 const found = source.match(/(?<!\\\\)\\$\\d[^$\\n]{0,30}/);
+                 if (found) out.push('cell ' + i + ': "' + found[0] + '..." is typeset as math');
+               });
                return out;"""
         )
 
@@ -267,6 +372,11 @@ class Notebook:
                   if o["output_type"] == "error"]
         found += [f"cell {o['cell']} wrote to stderr: {o['text'].strip()[:300]}" for o in outputs
                   if o["output_type"] == "stream" and o.get("name") == "stderr"]
+        # A Figure shown without an image (e.g. no ``%matplotlib inline``): only its repr.
+        found += [f"cell {o['cell']} shows {o['data']['text/plain']!r} instead of the plot"
+                  for o in outputs
+                  if set(o.get("data", {})) == {"text/plain"}
+                  and FIGURE_REPR.fullmatch(str(o["data"]["text/plain"]).strip())]
         expected = sum(1 for o in outputs if WIDGET_MIME in o.get("data", {}))
         rendered = self.rendered_widget_count()
         if rendered != expected:
@@ -281,6 +391,8 @@ class Notebook:
             found.append(f"{missing} widget(s) show 'Error displaying widget'")
         found += [f"{where} cannot be drawn (a broken-image icon)"
                   for where in self.broken_images()]
+        found += [f"{where} (an unescaped $ in the Markdown: write \\$)"
+                  for where in self.prices_typeset_as_math()]
         return found
 
     def screenshot(self, name: str) -> Path:
@@ -312,7 +424,9 @@ class Notebook:
                             || s.clientHeight > window.innerHeight - 250; }}""",
                 arg=self.panel_id, timeout=10_000,
             )
-            self.page.wait_for_timeout(300)
+            # Two animation frames: the new layout is painted.
+            self.page.evaluate("() => new Promise(r => requestAnimationFrame("
+                               "() => requestAnimationFrame(r)))")
             self.page.screenshot(path=str(path))
         finally:
             self.page.set_viewport_size(self.lab.viewport)
@@ -336,10 +450,12 @@ class Notebook:
         self.lab.open_notebooks.pop(self.path, None)
         try:
             self._eval(
-                """await panel.sessionContext.shutdown();
+                """if (window.__labRuns) delete window.__labRuns[arg];
+                   await panel.sessionContext.shutdown();
                    panel.context.model.dirty = false;
                    panel.dispose();
-                   return null;"""
+                   return null;""",
+                self.path,
             )
         except Exception:  # noqa: BLE001 - already closed or the page is gone: nothing to do
             pass
@@ -401,10 +517,10 @@ class WidgetView:
 
     def error(self) -> str:
         """The message pane's sentence (without the warning sign), or "" when there is none."""
-        message = self.box.locator(".lab-error")
-        if message.count() == 0:
-            return ""
-        return message.inner_text().lstrip("\u26a0").strip()
+        # One query: the message may come or go between two.
+        message = self.box.evaluate(
+            "box => { const e = box.querySelector('.lab-error'); return e ? e.innerText : ''; }")
+        return message.lstrip("\u26a0").strip()
 
     def result_tables(self) -> int:
         """How many result tables (``table_html``) the widget shows."""
@@ -414,8 +530,16 @@ class WidgetView:
         """Images of the widget the browser cannot draw (a broken-image icon)."""
         return self.box.evaluate(
             """box => Array.from(box.querySelectorAll('img')).filter(
-                 img => img.getAttribute('src') && img.complete && img.naturalWidth === 0).length"""
+                 img => img.getAttribute('src') && img.getClientRects().length > 0
+                        && img.complete && img.naturalWidth === 0).length"""
         )
+
+    def _shown(self) -> tuple[str, str]:
+        """The widget's text and its message, read in one query."""
+        text, error = self.box.evaluate(
+            "box => { const e = box.querySelector('.lab-error'); "
+            "return [box.innerText, e ? e.innerText : '']; }")
+        return text, error.lstrip("\u26a0").strip()
 
     def wait_for_text(self, *expected: str, timeout_s: float = 20) -> str:
         """Wait until the widget shows every string of ``expected`` and no error; return its text.
@@ -424,9 +548,8 @@ class WidgetView:
         """
         deadline = time.monotonic() + timeout_s
         while True:
-            shown = self.text()
+            shown, error = self._shown()
             missing = [e for e in expected if e not in shown]
-            error = self.error()
             if not missing and not error:
                 return shown
             if time.monotonic() > deadline:
@@ -440,11 +563,11 @@ class WidgetView:
         """Wait until the message pane shows ``sentence``; return the message."""
         deadline = time.monotonic() + timeout_s
         while True:
-            error = self.error()
+            shown, error = self._shown()
             if error == sentence:
                 return error
             if time.monotonic() > deadline:
                 raise AssertionError(
                     f"the widget's message is {error!r}, expected {sentence!r}; its text:\n"
-                    f"{self.text()[:2000]}")
+                    f"{shown[:2000]}")
             self.page.wait_for_timeout(100)

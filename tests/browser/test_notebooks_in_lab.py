@@ -1,8 +1,12 @@
 """Every lecture notebook, opened and run in JupyterLab in Chromium, as a learner would.
 
-Each notebook's run must end with no error output and no stderr output, every widget output
-drawn in the page (none showing "Error displaying widget") and every plot drawable; a
-screenshot of the whole notebook after the run goes to ``artifacts/screenshots/``.
+A run must leave no error and no stderr output; every widget output drawn (not "Error
+displaying widget", not ipywidgets' error icon); every plot drawable and shown as an image
+(not as ``<Figure size ...>``); no dollar amount in the Markdown typeset as TeX. A screenshot
+of the whole notebook after the run goes to ``artifacts/screenshots/`` for review.
+
+The notebooks run in the background a few at a time (``Lab.prepare``); each test waits for
+its own notebook's run.
 """
 
 from __future__ import annotations
@@ -10,12 +14,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from lab import notebooks_of_selected_tests
 
 NOTEBOOKS = sorted(p.name for p in (Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb"))
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _run_ahead(jlab, request):
+    """Start the selected notebooks' runs now; each test checks its notebook when it is done."""
+    jlab.prepare(notebooks_of_selected_tests(request))
+
+
 @pytest.mark.browser
-@pytest.mark.parametrize("name", NOTEBOOKS)
+@pytest.mark.parametrize(
+    "name", [pytest.param(n, marks=pytest.mark.notebook(f"notebooks/{n}")) for n in NOTEBOOKS])
 def test_notebook_runs_without_errors_and_renders_its_widgets(jlab, name):
     notebook = jlab.run(f"notebooks/{name}")
     notebook.wait_for_widgets()

@@ -19,7 +19,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from lab import Notebook, WidgetView
+from lab import Notebook, WidgetView, notebooks_of_selected_tests
 
 from interview_lab import capacity, dora, salary
 from interview_lab.capacity import format_bytes, format_usd
@@ -40,6 +40,19 @@ CAPACITY_NOTEBOOK = "notebooks/04-system-design.ipynb"
 AUTOSCALING_NOTEBOOK = "notebooks/02b-cloud-and-autoscaling.ipynb"
 DORA_NOTEBOOK = "notebooks/02c-monitoring-and-dora.ipynb"
 SALARY_NOTEBOOK = "notebooks/07-salary-negotiation.ipynb"
+
+
+BROKEN_NOTEBOOK = "scratch/broken-widgets.ipynb"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _run_ahead(jlab, request):
+    """Run the selected tests' notebooks in the background (a no-op for the lecture notebooks
+    the notebook tests have run already)."""
+    paths = notebooks_of_selected_tests(request)
+    if BROKEN_NOTEBOOK in paths:
+        jlab.write_notebook(BROKEN_NOTEBOOK, BROKEN_CELLS)
+    jlab.prepare(paths)
 
 
 # --------------------------------------------------------------------------------------
@@ -117,6 +130,7 @@ def assert_monitoring_matches_library(view: WidgetView, timeout_s: float = 20) -
     return figures
 
 
+@pytest.mark.notebook(CAPACITY_NOTEBOOK)
 def test_monitoring_capacity_widget_follows_its_boxes(jlab):
     view = jlab.run(CAPACITY_NOTEBOOK).widget(MONITORING.title)
     before = assert_monitoring_matches_library(view)
@@ -186,6 +200,7 @@ def autoscaling_in_page(view: WidgetView) -> tuple[dict[str, float], str, tuple[
     return values, shape, size
 
 
+@pytest.mark.notebook(AUTOSCALING_NOTEBOOK)
 def test_autoscaling_simulator_follows_shape_task_size_and_limits(jlab):
     view = jlab.run(AUTOSCALING_NOTEBOOK).widget(AUTOSCALING.title)
     before = autoscaling_figures(*autoscaling_in_page(view))
@@ -251,6 +266,7 @@ def dora_figures(service: str | None, start: date, end: date, year: int) -> list
     return [f"{who}, {start.isoformat()} to {end.isoformat()}", *four_keys_figures(keys)]
 
 
+@pytest.mark.notebook(DORA_NOTEBOOK)
 def test_dora_widget_follows_service_dates_and_report_year(jlab):
     view = jlab.run(DORA_NOTEBOOK).widget(DORA_W.title)
     before = dora_figures(*dora_in_page(view))
@@ -278,6 +294,7 @@ def test_dora_widget_follows_service_dates_and_report_year(jlab):
     view.wait_for_text(*after)
 
 
+@pytest.mark.notebook(DORA_NOTEBOOK)
 def test_own_team_widget_reads_the_files_a_learner_types(jlab, monkeypatch):
     notebook = jlab.run(DORA_NOTEBOOK)
     view = notebook.widget(OWN.title)  # the first one: the example team's files
@@ -337,6 +354,7 @@ def band_in_page(view: WidgetView) -> tuple[str, str, float, float]:
             view.number(label(BAND_W, "years_experience")), view.number(label(BAND_W, "offer_usd")))
 
 
+@pytest.mark.notebook(SALARY_NOTEBOOK)
 def test_band_explorer_follows_role_and_offer(jlab):
     view = jlab.run(SALARY_NOTEBOOK).widget(BAND_W.title)
     before = band_figures(*band_in_page(view))
@@ -381,6 +399,7 @@ COUNTER_CONTROLS = ("offer_usd", "band_low_usd", "band_high_usd", "competing_off
                     "stated_ask_usd")
 
 
+@pytest.mark.notebook(SALARY_NOTEBOOK)
 def test_counter_offer_widget_follows_offer_and_rejects_an_upside_down_band(jlab):
     view = jlab.run(SALARY_NOTEBOOK).widget(COUNTER.title)
     before = counter_figures(**numbers_in_page(view, COUNTER, COUNTER_CONTROLS))
@@ -400,6 +419,7 @@ def test_counter_offer_widget_follows_offer_and_rejects_an_upside_down_band(jlab
     view.wait_for_text(*after)
 
 
+@pytest.mark.notebook(SALARY_NOTEBOOK)
 def test_total_compensation_widget_follows_the_vesting_text(jlab):
     view = jlab.run(SALARY_NOTEBOOK).widget(TOTAL.title)
     names = ("base_usd", "sign_on_usd", "bonus_pct", "equity_usd", "cliff_months",
@@ -471,11 +491,10 @@ BROKEN_CELLS = [
 ]
 
 
+@pytest.mark.notebook(BROKEN_NOTEBOOK)
 def test_the_checks_fail_on_broken_widgets(jlab):
-    path = jlab.write_notebook("scratch/broken-widgets.ipynb", BROKEN_CELLS)
-    notebook: Notebook = jlab.open(path)
+    notebook: Notebook = jlab.run(BROKEN_NOTEBOOK)
     try:
-        notebook.run_all()
         notebook.wait_for_widgets(timeout_s=5)
         problems = "\n".join(notebook.problems())
         assert "cell 3 raised RuntimeError: compute is broken" in problems
@@ -485,11 +504,11 @@ def test_the_checks_fail_on_broken_widgets(jlab):
         assert_monitoring_matches_library(deaf)  # right until a box changes
         deaf.type(label(MONITORING, "servers"), 2500)
         with pytest.raises(AssertionError, match="does not show"):
-            assert_monitoring_matches_library(deaf, timeout_s=3)
+            assert_monitoring_matches_library(deaf, timeout_s=2)
 
         silent = notebook.widget("Monitoring capacity, silent on errors")
         silent.type(label(MONITORING, "servers"), 0)
         with pytest.raises(AssertionError, match="the widget's message is ''"):
-            silent.wait_for_error("servers must be at least 1, got 0", timeout_s=3)
+            silent.wait_for_error("servers must be at least 1, got 0", timeout_s=2)
     finally:
         notebook.close()

@@ -108,7 +108,7 @@ def test_every_student_is_graded_and_the_exit_status_is_0(graded_class):
 
 def test_scores_match_sequential_nbgrader_autograde(graded_class):
     ours = gradebook_scores(graded_class["course"])
-    assert ours == graded_class["sequential"]
+    assert ours == graded_class["sequential"], graded_class["out"] + graded_class["err"]
     assert ours == {student: raw for student, (_, _, raw) in CLASS.items()}
 
 

@@ -1,3 +1,3 @@
 """Fixtures of the hub tests (defined in hubkit.py, whose helpers the tests import by name)."""
 
-from hubkit import hub, hub_workshop, needs_root, postgres  # noqa: F401
+from hubkit import hub, hub_workshop, postgres  # noqa: F401

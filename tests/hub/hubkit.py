@@ -14,6 +14,7 @@ import grp
 import json
 import os
 import pwd
+import re
 import shutil
 import signal
 import socket
@@ -25,6 +26,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
+from traitlets.config.loader import PyFileConfigLoader
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy" / "jupyterhub"
@@ -55,32 +57,48 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture
-def needs_root():
-    if not is_root():
-        skip_or_fail("needs root: creates Linux users and starts servers as them")
-
-
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def as_user(name: str, command: list[str], env: dict[str, str] | None = None, cwd: str | None = None,
-            umask: int = 0o077, check: bool = True, timeout_s: float = 300) -> subprocess.CompletedProcess:
+def as_user(
+    name: str,
+    command: list[str],
+    env: dict[str, str] | None = None,
+    cwd: str | None = None,
+    umask: int = 0o077,
+    check: bool = True,
+    timeout_s: float = 300,
+) -> subprocess.CompletedProcess:
     """Run ``command`` as the Linux user ``name`` (its groups, its home), as the hub would."""
     entry = pwd.getpwnam(name)
-    base = {"HOME": entry.pw_dir, "USER": name, "LOGNAME": name, "LANG": "C.UTF-8",
-            "PATH": "/usr/local/bin:/usr/bin:/bin"}
+    base = {
+        "HOME": entry.pw_dir,
+        "USER": name,
+        "LOGNAME": name,
+        "LANG": "C.UTF-8",
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+    }
     base.update(env or {})
     result = subprocess.run(
-        command, env=base, cwd=cwd or entry.pw_dir, user=entry.pw_uid, group=entry.pw_gid,
-        extra_groups=os.getgrouplist(name, entry.pw_gid), umask=umask,
-        capture_output=True, text=True, check=False, timeout=timeout_s,
+        command,
+        env=base,
+        cwd=cwd or entry.pw_dir,
+        user=entry.pw_uid,
+        group=entry.pw_gid,
+        extra_groups=os.getgrouplist(name, entry.pw_gid),
+        umask=umask,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout_s,
     )
     if check and result.returncode != 0:
-        raise AssertionError(f"{' '.join(command)} as {name} failed:\n{result.stdout}\n{result.stderr}")
+        raise AssertionError(
+            f"{' '.join(command)} as {name} failed:\n{result.stdout}\n{result.stderr}"
+        )
     return result
 
 
@@ -136,15 +154,25 @@ def hub_workshop():
     if not is_root():
         skip_or_fail("needs root: creates Linux users and starts servers as them")
     if not (DEPLOY / "node_modules" / ".bin" / "configurable-http-proxy").exists():
-        pytest.fail("configurable-http-proxy is not installed: run `make test` (it runs npm ci in deploy/jupyterhub)")
+        pytest.fail(
+            "configurable-http-proxy is not installed: run `make test` (it runs npm ci in deploy/jupyterhub)"
+        )
     root = Path(tempfile.mkdtemp(prefix="interview-lab-hub-"))
     os.chmod(root, 0o755)  # learners must reach the exchange inside it
     base = ws.Workshop.from_env()
     workshop = replace(
         base,
-        state=root / "state", exchange=root / "exchange", course_dir=root / "courses" / COURSE,
-        instructors=(INSTRUCTOR,), grader=GRADER, staff_group=STAFF_GROUP, learner_group=LEARNER_GROUP,
-        port=_pair_port(), hub_port=free_port(), formgrader_port=free_port(), hub_db_url="",
+        state=root / "state",
+        exchange=root / "exchange",
+        course_dir=root / "courses" / COURSE,
+        instructors=(INSTRUCTOR,),
+        grader=GRADER,
+        staff_group=STAFF_GROUP,
+        learner_group=LEARNER_GROUP,
+        port=_pair_port(),
+        hub_port=free_port(),
+        formgrader_port=free_port(),
+        hub_db_url="",
     )
     workshop.check()
     try:
@@ -167,8 +195,11 @@ def _pair_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def hub(hub_workshop):
-    """The workshop hub with an instructor, a grader account and two learners; always torn down."""
+def hub(hub_workshop, tmp_path_factory):
+    """The workshop hub with an instructor, a grader account and two learners; always torn down.
+
+    The hub's log is kept in pytest's temporary folder (``hub-log*/jupyterhub.log``).
+    """
     workshop, root = hub_workshop
     users = [INSTRUCTOR, GRADER, *LEARNERS]
     groups = [STAFF_GROUP, LEARNER_GROUP]
@@ -188,9 +219,10 @@ def hub(hub_workshop):
         try:
             ws.stop_hub(workshop)
         finally:
-            log = workshop.log_file
-            if log.exists():
-                (Path(tempfile.gettempdir()) / "interview-lab-hub-test.log").write_bytes(log.read_bytes())
+            if workshop.log_file.exists():
+                shutil.copyfile(
+                    workshop.log_file, tmp_path_factory.mktemp("hub-log") / "jupyterhub.log"
+                )
             remove_accounts(users, groups)
 
 
@@ -204,7 +236,9 @@ def wait_for_server(hub: RunningHub, name: str, timeout_s: float = 180) -> float
         if server and server.get("ready"):
             return time.monotonic() - started
         if not server:  # a failed spawn removes the server from the user's model
-            raise AssertionError(f"{name}'s server did not start (see the hub's log): {json.dumps(model)[:500]}")
+            raise AssertionError(
+                f"{name}'s server did not start (see the hub's log): {json.dumps(model)[:500]}"
+            )
         time.sleep(0.25)
     raise AssertionError(f"{name}'s server was not ready within {timeout_s:.0f} s")
 
@@ -262,19 +296,83 @@ def postgres():
     def as_owner(command: list[str]) -> subprocess.CompletedProcess:
         if is_root():
             return as_user(owner, command, cwd=str(root), umask=0o077)
-        result = subprocess.run(command, cwd=root, capture_output=True, text=True, check=False, timeout=120)
-        assert result.returncode == 0, f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}"
+        result = subprocess.run(
+            command, cwd=root, capture_output=True, text=True, check=False, timeout=120
+        )
+        assert result.returncode == 0, (
+            f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}"
+        )
         return result
 
     options = f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={sockets} -c fsync=off"
     try:
         as_owner(["mkdir", str(sockets)])
-        as_owner([str(programs / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
-                  "--locale=C", "--no-sync"])
-        as_owner([str(programs / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", "60", "-o", options, "start"])
+        as_owner(
+            [
+                str(programs / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-sync",
+            ]
+        )
+        as_owner(
+            [
+                str(programs / "pg_ctl"),
+                "-D",
+                str(data),
+                "-l",
+                str(log),
+                "-w",
+                "-t",
+                "60",
+                "-o",
+                options,
+                "start",
+            ]
+        )
         yield Postgres(port)
     finally:
         if (data / "postmaster.pid").exists():
             with contextlib.suppress(AssertionError, subprocess.TimeoutExpired):
                 as_owner([str(programs / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"])
         shutil.rmtree(root, ignore_errors=True)
+
+
+# ------------------------------------------------------------------ configuration files
+
+PIN = re.compile(r"^([A-Za-z0-9_.\-\[\]]+)==([0-9][0-9A-Za-z.\-+]*)$")
+
+
+def load_hub_config(monkeypatch, tmp_path: Path, **env: str):
+    """jupyterhub_config.py as JupyterHub loads it, with the settings in ``env``."""
+    defaults = {
+        "INTERVIEW_LAB_HUB_PREFIX": str(tmp_path / "prefix"),
+        "INTERVIEW_LAB_HUB_STATE": str(tmp_path / "state"),
+        "INTERVIEW_LAB_EXCHANGE": str(tmp_path / "exchange"),
+        "INTERVIEW_LAB_COURSE_DIR": str(tmp_path / "course"),
+        "INTERVIEW_LAB_STAFF_GROUP": "ilt-no-such-staff",
+        "INTERVIEW_LAB_LEARNER_GROUP": "ilt-no-such-learners",
+    }
+    for key, value in {**defaults, **env}.items():
+        monkeypatch.setenv(key, value)
+    loader = PyFileConfigLoader("jupyterhub_config.py", path=str(DEPLOY))
+    return loader.load_config()
+
+
+def pins(path: Path) -> dict[str, str]:
+    found = {}
+    for line in path.read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if not line or line.startswith("-r"):
+            continue
+        match = PIN.match(line)
+        assert match, f"{path.name}: {line!r} is not pinned with =="
+        found[match.group(1).lower()] = match.group(2)
+    return found

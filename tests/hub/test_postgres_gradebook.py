@@ -14,6 +14,7 @@ import json
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from hubkit import REPO, Postgres
@@ -41,12 +42,26 @@ def course_copy(folder: Path, db_url: str | None) -> Path:
 
 def nbgrader(course: Path, *args: str) -> None:
     bin_dir = Path(sys.executable).parent
-    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(course), "LANG": "C.UTF-8",
-           "JUPYTER_CONFIG_DIR": str(course / ".jupyter"), "JUPYTER_PLATFORM_DIRS": "1",
-           "MPLBACKEND": "Agg"}
-    result = subprocess.run([str(bin_dir / "nbgrader"), *args], cwd=course, env=env,
-                            capture_output=True, text=True, check=False, timeout=600)
-    assert result.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}"
+    env = {
+        "PATH": f"{bin_dir}:/usr/bin:/bin",
+        "HOME": str(course),
+        "LANG": "C.UTF-8",
+        "JUPYTER_CONFIG_DIR": str(course / ".jupyter"),
+        "JUPYTER_PLATFORM_DIRS": "1",
+        "MPLBACKEND": "Agg",
+    }
+    result = subprocess.run(
+        [str(bin_dir / "nbgrader"), *args],
+        cwd=course,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert result.returncode == 0, (
+        f"nbgrader {' '.join(args)} failed:\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}"
+    )
 
 
 def grade(course: Path) -> list[dict[str, str]]:
@@ -61,18 +76,27 @@ def test_postgresql_gradebook_gives_the_sqlite_grades(tmp_path, postgres: Postgr
     import psycopg
     from nbgrader.api import Gradebook
 
-    with psycopg.connect(f"host=127.0.0.1 port={postgres.port} user=postgres dbname=postgres",
-                         autocommit=True) as connection:
+    with psycopg.connect(
+        f"host=127.0.0.1 port={postgres.port} user=postgres dbname=postgres", autocommit=True
+    ) as connection:
         connection.execute("CREATE DATABASE gradebook")
     url = postgres.url("gradebook")
 
-    on_sqlite = grade(course_copy(tmp_path / "sqlite", None))
-    on_postgres = grade(course_copy(tmp_path / "postgres", url))
+    # Both courses are graded at the same time: they share nothing but the machine.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        sqlite_run = pool.submit(grade, course_copy(tmp_path / "sqlite", None))
+        postgres_run = pool.submit(grade, course_copy(tmp_path / "postgres", url))
+        on_sqlite, on_postgres = sqlite_run.result(), postgres_run.result()
 
-    expected = {case: float(json.loads((CORPUS / case / "expected.json").read_text())["max"]) for case in CASES}
+    expected = {
+        case: float(json.loads((CORPUS / case / "expected.json").read_text())["max"])
+        for case in CASES
+    }
     assert {row["student_id"]: float(row["score"]) for row in on_sqlite} == expected
     assert on_postgres == on_sqlite  # every column nbgrader exports, row by row
-    assert not (tmp_path / "postgres" / "gradebook.db").exists(), "the PostgreSQL course fell back to SQLite"
+    assert not (tmp_path / "postgres" / "gradebook.db").exists(), (
+        "the PostgreSQL course fell back to SQLite"
+    )
     with Gradebook(url, "devops-interview-lab") as gradebook:  # the grades really are in PostgreSQL
         stored = {case: gradebook.find_submission(ASSIGNMENT, case).score for case in CASES}
     assert stored == expected

@@ -13,27 +13,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from hubkit import COURSE, DEPLOY, REPO, ws
+from hubkit import COURSE, DEPLOY, REPO, load_hub_config, pins, ws
 from traitlets.config.loader import PyFileConfigLoader
-
-PIN = re.compile(r"^([A-Za-z0-9_.\-\[\]]+)==([0-9][0-9A-Za-z.\-+]*)$")
-
-
-def load_hub_config(monkeypatch, tmp_path: Path, **env: str):
-    """jupyterhub_config.py as JupyterHub loads it, with the settings in ``env``."""
-    defaults = {
-        "INTERVIEW_LAB_HUB_PREFIX": str(tmp_path / "prefix"),
-        "INTERVIEW_LAB_HUB_STATE": str(tmp_path / "state"),
-        "INTERVIEW_LAB_EXCHANGE": str(tmp_path / "exchange"),
-        "INTERVIEW_LAB_COURSE_DIR": str(tmp_path / "course"),
-        "INTERVIEW_LAB_STAFF_GROUP": "ilt-no-such-staff",
-        "INTERVIEW_LAB_LEARNER_GROUP": "ilt-no-such-learners",
-    }
-    for key, value in {**defaults, **env}.items():
-        monkeypatch.setenv(key, value)
-    loader = PyFileConfigLoader("jupyterhub_config.py", path=str(DEPLOY))
-    return loader.load_config()
-
 
 # ------------------------------------------------------------------------------ settings
 
@@ -47,8 +28,14 @@ def test_settings_default_to_a_workshop_machine(monkeypatch):
     assert workshop.venv == Path("/opt/interview-lab/venv")
     assert workshop.exchange == Path("/srv/nbgrader/exchange")
     assert workshop.course_dir == Path("/srv/nbgrader/courses/devops-interview-lab")
-    assert workshop.hub_groups == ("formgrade-devops-interview-lab", "nbgrader-devops-interview-lab")
-    assert (workshop.grader, workshop.instructors) == ("grader-devops-interview-lab", ("instructor",))
+    assert workshop.hub_groups == (
+        "formgrade-devops-interview-lab",
+        "nbgrader-devops-interview-lab",
+    )
+    assert (workshop.grader, workshop.instructors) == (
+        "grader-devops-interview-lab",
+        ("instructor",),
+    )
     assert workshop.url == "http://127.0.0.1:8000"
     assert workshop.database_url() == "sqlite:////srv/interview-lab/hub/jupyterhub.sqlite"
 
@@ -89,7 +76,9 @@ def test_class_list_one_name_per_line(tmp_path):
 
 def test_class_list_csv_with_a_username_column(tmp_path):
     path = tmp_path / "class.csv"
-    path.write_text("name,username,email\nAda Lovelace,ada,ada@example.org\nGrace Hopper,grace,g@example.org\n")
+    path.write_text(
+        "name,username,email\nAda Lovelace,ada,ada@example.org\nGrace Hopper,grace,g@example.org\n"
+    )
     assert ws.read_class_list(path) == ["ada", "grace"]
 
 
@@ -120,8 +109,12 @@ def test_generated_passwords_are_long_and_unambiguous():
 
 
 def test_hub_config_groups_roles_and_services(monkeypatch, tmp_path):
-    c = load_hub_config(monkeypatch, tmp_path, INTERVIEW_LAB_INSTRUCTORS="ilt-teacher",
-                        INTERVIEW_LAB_FORMGRADER_PORT="9123")
+    c = load_hub_config(
+        monkeypatch,
+        tmp_path,
+        INTERVIEW_LAB_INSTRUCTORS="ilt-teacher",
+        INTERVIEW_LAB_FORMGRADER_PORT="9123",
+    )
     staff, learners = f"formgrade-{COURSE}", f"nbgrader-{COURSE}"
     assert c.JupyterHub.authenticator_class == "pam"
     assert c.PAMAuthenticator.allowed_groups == {"ilt-no-such-staff", "ilt-no-such-learners"}
@@ -146,7 +139,9 @@ def test_hub_config_groups_roles_and_services(monkeypatch, tmp_path):
     assert formgrader["user"] == "grader-devops-interview-lab"
     assert formgrader["cwd"] == str(tmp_path / "course")
     assert formgrader["url"] == "http://127.0.0.1:9123"
-    assert formgrader["environment"]["JUPYTER_CONFIG_PATH"] == str(tmp_path / "prefix" / "etc" / "staff")
+    assert formgrader["environment"]["JUPYTER_CONFIG_PATH"] == str(
+        tmp_path / "prefix" / "etc" / "staff"
+    )
     assert "api_token" not in services["workshop-admin"]  # no token file yet: no empty token
 
 
@@ -158,7 +153,9 @@ def test_every_scope_in_the_config_is_one_jupyterhub_knows(monkeypatch, tmp_path
     used += list(c.Spawner.server_token_scopes)
     unknown = sorted({scope.split("!")[0] for scope in used} - set(scope_definitions))
     assert unknown == []
-    assert "read:users:groups!user" in c.Spawner.server_token_scopes  # nbgrader's JupyterHubAuthPlugin
+    assert (
+        "read:users:groups!user" in c.Spawner.server_token_scopes
+    )  # nbgrader's JupyterHubAuthPlugin
 
 
 def test_a_learner_opens_their_own_edition_and_staff_their_home(monkeypatch, tmp_path):
@@ -167,8 +164,12 @@ def test_a_learner_opens_their_own_edition_and_staff_their_home(monkeypatch, tmp
     c = load_hub_config(monkeypatch, tmp_path)
     hook = c.Spawner.pre_spawn_hook
 
-    learner = SimpleNamespace(user=SimpleNamespace(name=me.pw_name), environment=dict(c.Spawner.environment),
-                              notebook_dir="", default_url=c.Spawner.default_url)
+    learner = SimpleNamespace(
+        user=SimpleNamespace(name=me.pw_name),
+        environment=dict(c.Spawner.environment),
+        notebook_dir="",
+        default_url=c.Spawner.default_url,
+    )
     hook(learner)
     folder = os.path.join(me.pw_dir, COURSE)
     assert learner.notebook_dir == folder
@@ -177,9 +178,15 @@ def test_a_learner_opens_their_own_edition_and_staff_their_home(monkeypatch, tmp
     assert learner.environment["INTERVIEW_LAB_UMASK"] == "0077"
     assert learner.default_url == "/lab/tree/notebooks/00-contents.ipynb"
 
-    c = load_hub_config(monkeypatch, tmp_path, INTERVIEW_LAB_STAFF_GROUP=primary)  # now we are staff
-    staff = SimpleNamespace(user=SimpleNamespace(name=me.pw_name), environment=dict(c.Spawner.environment),
-                            notebook_dir="", default_url="")
+    c = load_hub_config(
+        monkeypatch, tmp_path, INTERVIEW_LAB_STAFF_GROUP=primary
+    )  # now we are staff
+    staff = SimpleNamespace(
+        user=SimpleNamespace(name=me.pw_name),
+        environment=dict(c.Spawner.environment),
+        notebook_dir="",
+        default_url="",
+    )
     c.Spawner.pre_spawn_hook(staff)
     assert (staff.notebook_dir, staff.default_url) == (me.pw_dir, "/lab")
     assert staff.environment["INTERVIEW_LAB_UMASK"] == "0002"
@@ -194,19 +201,31 @@ def test_jupyter_settings_hide_the_formgrader_from_learners_only(monkeypatch, tm
     monkeypatch.delenv("INTERVIEW_LAB_EXCHANGE", raising=False)
     cfg = PyFileConfigLoader("nbgrader_config.py", path=str(etc)).load_config()
     assert cfg.Exchange.root == str(tmp_path / "exchange")
-    monkeypatch.setenv("INTERVIEW_LAB_EXCHANGE", str(tmp_path / "elsewhere"))  # the hub's setting wins
+    monkeypatch.setenv(
+        "INTERVIEW_LAB_EXCHANGE", str(tmp_path / "elsewhere")
+    )  # the hub's setting wins
     cfg = PyFileConfigLoader("nbgrader_config.py", path=str(etc)).load_config()
     assert cfg.Exchange.root == str(tmp_path / "elsewhere")
     assert cfg.Authenticator.plugin_class == "nbgrader.auth.JupyterHubAuthPlugin"
     assert (cfg.CourseDirectory.course_id, cfg.CourseDirectory.groupshared) == (COURSE, True)
-    learner_lab = json.loads((etc / "labconfig" / "page_config.json").read_text())["disabledExtensions"]
-    staff_lab = json.loads((workshop.staff_config / "labconfig" / "page_config.json").read_text())["disabledExtensions"]
+    learner_lab = json.loads((etc / "labconfig" / "page_config.json").read_text())[
+        "disabledExtensions"
+    ]
+    staff_lab = json.loads((workshop.staff_config / "labconfig" / "page_config.json").read_text())[
+        "disabledExtensions"
+    ]
     assert learner_lab == dict.fromkeys(ws.STAFF_LAB_PLUGINS, True)
     assert staff_lab == dict.fromkeys(ws.STAFF_LAB_PLUGINS, False)
-    learner_server = json.loads((etc / "jupyter_server_config.d" / "zz-interview-lab.json").read_text())
+    learner_server = json.loads(
+        (etc / "jupyter_server_config.d" / "zz-interview-lab.json").read_text()
+    )
     staff_server = json.loads((workshop.staff_config / "jupyter_server_config.json").read_text())
-    assert learner_server["ServerApp"]["jpserver_extensions"] == dict.fromkeys(ws.STAFF_SERVER_EXTENSIONS, False)
-    assert staff_server["ServerApp"]["jpserver_extensions"] == dict.fromkeys(ws.STAFF_SERVER_EXTENSIONS, True)
+    assert learner_server["ServerApp"]["jpserver_extensions"] == dict.fromkeys(
+        ws.STAFF_SERVER_EXTENSIONS, False
+    )
+    assert staff_server["ServerApp"]["jpserver_extensions"] == dict.fromkeys(
+        ws.STAFF_SERVER_EXTENSIONS, True
+    )
     # The plugin ids are the ones nbgrader's lab extension registers.
     bundle = "".join(p.read_text(errors="replace") for p in nbgrader_lab_bundle())
     for plugin in ws.STAFF_LAB_PLUGINS:
@@ -216,7 +235,15 @@ def test_jupyter_settings_hide_the_formgrader_from_learners_only(monkeypatch, tm
 def nbgrader_lab_bundle() -> list[Path]:
     import sys
 
-    share = Path(sys.prefix) / "share" / "jupyter" / "labextensions" / "@jupyter" / "nbgrader" / "static"
+    share = (
+        Path(sys.prefix)
+        / "share"
+        / "jupyter"
+        / "labextensions"
+        / "@jupyter"
+        / "nbgrader"
+        / "static"
+    )
     return sorted(share.glob("*.js"))
 
 
@@ -244,9 +271,15 @@ def test_start_script_copies_the_edition_once_and_works_in_it(tmp_path):
     os.chmod(edition / "notebooks" / "00-contents.ipynb", 0o444)  # read-only, as installed
     dest = tmp_path / "home" / COURSE
     dest.parent.mkdir()
-    env = {"PATH": "/usr/bin:/bin", "INTERVIEW_LAB_EDITION": str(edition), "JUPYTERHUB_ROOT_DIR": str(dest)}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "INTERVIEW_LAB_EDITION": str(edition),
+        "JUPYTERHUB_ROOT_DIR": str(dest),
+    }
 
-    first = subprocess.run([str(prefix / "bin" / "start"), "--debug"], env=env, capture_output=True, text=True)
+    first = subprocess.run(
+        [str(prefix / "bin" / "start"), "--debug"], env=env, capture_output=True, text=True
+    )
     assert first.returncode == 0, first.stderr
     assert first.stdout.strip() == f"cwd={dest} umask=0077 args=--debug"
     copied = dest / "notebooks" / "00-contents.ipynb"
@@ -254,8 +287,12 @@ def test_start_script_copies_the_edition_once_and_works_in_it(tmp_path):
     assert [p.name for p in dest.parent.iterdir()] == [COURSE]  # no partial copy left behind
 
     copied.write_text('{"mine": 1}')  # the learner's work survives the next start
-    second = subprocess.run([str(prefix / "bin" / "start")], env={**env, "INTERVIEW_LAB_UMASK": "0002"},
-                            capture_output=True, text=True)
+    second = subprocess.run(
+        [str(prefix / "bin" / "start")],
+        env={**env, "INTERVIEW_LAB_UMASK": "0002"},
+        capture_output=True,
+        text=True,
+    )
     assert second.stdout.strip() == f"cwd={dest} umask=0002 args="
     assert copied.read_text() == '{"mine": 1}'
 
@@ -264,25 +301,18 @@ def test_start_script_for_a_service_copies_nothing(tmp_path):
     prefix = fake_prefix(tmp_path)
     work = tmp_path / "course"
     work.mkdir()
-    result = subprocess.run([str(prefix / "bin" / "start")], env={"PATH": "/usr/bin:/bin"}, cwd=work,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [str(prefix / "bin" / "start")],
+        env={"PATH": "/usr/bin:/bin"},
+        cwd=work,
+        capture_output=True,
+        text=True,
+    )
     assert result.stdout.strip() == f"cwd={work} umask=0077 args="
     assert list(work.iterdir()) == []
 
 
 # --------------------------------------------------------------------------------- pins
-
-
-def pins(path: Path) -> dict[str, str]:
-    found = {}
-    for line in path.read_text().splitlines():
-        line = line.split("#")[0].strip()
-        if not line or line.startswith("-r"):
-            continue
-        match = PIN.match(line)
-        assert match, f"{path.name}: {line!r} is not pinned with =="
-        found[match.group(1).lower()] = match.group(2)
-    return found
 
 
 def test_hub_requirements_are_pinned_and_installed():
