@@ -59,9 +59,10 @@ def run(command: list[str], cwd: Path) -> tuple[float, float, subprocess.Complet
     return wall, cpu, result
 
 
-def submissions(origin: Path, assignment: str, count: int) -> list[Path]:
+def submissions(origin: Path, assignment: str, count: int, scratch: Path) -> list[Path]:
     """Folders to hand in: the solution and the corpus, cases that time out left out."""
-    solution = Path(tempfile.mkdtemp(prefix="bench-solution-"))
+    solution = scratch / "solution"
+    solution.mkdir()
     for path in (origin / "release" / assignment).iterdir():
         if not path.name.endswith(".ipynb"):
             (shutil.copytree if path.is_dir() else shutil.copy2)(path, solution / path.name)
@@ -138,7 +139,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--timeout", type=int, default=30, help="cell timeout for both graders")
     args = parser.parse_args(argv)
     origin, assignment = pick_assignment()
-    folders = submissions(origin, assignment, args.students)
+    with tempfile.TemporaryDirectory(prefix="interview-lab-bench-") as scratch:
+        folders = submissions(origin, assignment, args.students, Path(scratch))
+        return measure(args, origin, assignment, folders)
+
+
+def measure(args, origin: Path, assignment: str, folders: list[Path]) -> int:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     print(f"grading {args.students} submissions of {assignment} on {cores} cores "
           f"(load average before: {os.getloadavg()[0]:.2f})")

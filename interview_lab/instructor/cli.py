@@ -185,6 +185,7 @@ def _grade(course: Course, assignment: str, students: list[str], jobs: int, args
     run = GradingRun(course, assignment, students, jobs, None, args.timeout, on_result=shown)
     run.prepare()
     with contextlib.ExitStack() as stack:
+        stack.enter_context(_terminate_cleanly())
         if running_as_root():
             try:
                 run.users = stack.enter_context(leased_users(jobs))
@@ -213,6 +214,27 @@ def _grade(course: Course, assignment: str, students: list[str], jobs: int, args
     failed = [o for o in outcomes.values() if not o.graded]
     print(f"\n{len(outcomes) - len(failed)} graded, {len(failed)} failed; grades: {csv_path}")
     return 1 if failed else 0
+
+
+@contextlib.contextmanager
+def _terminate_cleanly():
+    """Turn SIGTERM (``kill``, ``timeout``) into an exit that runs the clean-up: kernels killed,
+    permissions given back. (Only ``kill -9`` skips it; the next run then undoes what it can.)"""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, _frame):
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 # --------------------------------------------------------------------------- feedback

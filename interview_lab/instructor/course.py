@@ -164,13 +164,15 @@ def quiet_logger(name: str) -> tuple[logging.Logger, RecordingHandler]:
     return logger, handler
 
 
-def generate_assignment(course: Course, assignment: str, release_dir: Path | None = None) -> list[str]:
+def generate_assignment(
+    course: Course, assignment: str, release_dir: Path | None = None, db_url: str | None = None
+) -> list[str]:
     """Run nbgrader's ``GenerateAssignment`` (``--force``) for one assignment.
 
     It records the assignment, its notebooks and graded cells in the gradebook and writes the
     student version to ``release/`` (or to ``release_dir``, e.g. a scratch folder, when only
-    the gradebook needs filling). Returns nbgrader's warnings and errors; raises
-    ``RuntimeError`` when nbgrader fails.
+    the gradebook needs filling), into the course's gradebook or the one at ``db_url``.
+    Returns nbgrader's warnings and errors; raises ``RuntimeError`` when nbgrader fails.
     """
     from nbgrader.converters import GenerateAssignment, NbGraderException
 
@@ -179,6 +181,8 @@ def generate_assignment(course: Course, assignment: str, release_dir: Path | Non
     traits: dict[str, object] = {"assignment_id": assignment}
     if release_dir is not None:
         traits["release_directory"] = str(release_dir)
+    if db_url is not None:
+        traits["db_url"] = db_url
     cd = course.coursedir(cfg, **traits)
     log, handler = quiet_logger("release")
     converter = GenerateAssignment(coursedir=cd, config=cfg, log=log)

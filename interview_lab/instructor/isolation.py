@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import pwd
 import shutil
@@ -147,6 +148,31 @@ def leased_users(count: int) -> Iterator[list[GraderUser]]:
 def dropper_command(user: GraderUser) -> list[str]:
     """The launcher's command line up to its options (run as root)."""
     return [sys.executable, "-I", "-S", str(DROPPER), "--uid", str(user.uid), "--gid", str(user.gid)]
+
+
+SHARED_TEMP_FOLDERS = ("/var/tmp", "/dev/shm")  # besides tempfile.gettempdir()
+
+
+def remove_user_files(users: list[GraderUser]) -> list[Path]:
+    """Delete what grading users left in the shared temporary folders (a submission may write
+    there by absolute path); returns what was removed. Only top-level entries they own."""
+    uids = {user.uid for user in users}
+    removed = []
+    for folder in {Path(tempfile.gettempdir()), *map(Path, SHARED_TEMP_FOLDERS)}:
+        if not folder.is_dir():
+            continue
+        for entry in folder.iterdir():
+            try:
+                if entry.lstat().st_uid not in uids:
+                    continue
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry)
+                else:
+                    entry.unlink()
+                removed.append(entry)
+            except OSError:
+                continue
+    return removed
 
 
 def live_processes(uid: int) -> list[int]:
@@ -263,14 +289,20 @@ def locked_course(course_root: Path, user: GraderUser, grant_traverse: bool) -> 
     """Make the course private to kernels for the duration of a run; yields what was changed.
 
     Raises ``PermissionError`` with the exact fix when a kernel user could not reach the Python
-    environment (e.g. a course under ``/root``, mode 700) and ``grant_traverse`` is false.
+    environment (e.g. a course in root's home folder, mode 700) and ``grant_traverse`` is false.
     """
     changes = PermissionChanges()
     notes: list[str] = []
     # Runs that open folders for this run hold this lock exclusively, the others shared: so one
     # run never closes a folder again while another run's kernels still pass through it.
     guard = os.open(lock_dir() / f"{USER_PREFIX}-traverse.lock", os.O_RDWR | os.O_CREAT, 0o600)
-    fcntl.flock(guard, fcntl.LOCK_EX if grant_traverse else fcntl.LOCK_SH)
+    fcntl.flock(guard, fcntl.LOCK_EX)
+    # A run that was killed before it could close the folders it opened left a journal: close
+    # them now (no other run holds the lock, so none of its kernels passes through them).
+    journal = lock_dir() / f"{USER_PREFIX}-traverse.json"
+    undo_journal(journal)
+    if not grant_traverse:
+        fcntl.flock(guard, fcntl.LOCK_SH)
     try:
         for entry in private_entries(course_root):
             mode = stat.S_IMODE(entry.lstat().st_mode)
@@ -291,6 +323,8 @@ def locked_course(course_root: Path, user: GraderUser, grant_traverse: bool) -> 
                 f"Run `chmod o+x {fix}` (lets others pass through without listing) or grade with "
                 "--grant-traverse, which does that for this run only"
             )
+        if blocked:
+            journal.write_text(json.dumps({str(p): stat.S_IMODE(p.stat().st_mode) for p in blocked}))
         for folder in blocked:
             changes.chmod(folder, stat.S_IMODE(folder.stat().st_mode) | stat.S_IXOTH)
             notes.append(f"{folder}: o+x for this run")
@@ -304,7 +338,26 @@ def locked_course(course_root: Path, user: GraderUser, grant_traverse: bool) -> 
         yield notes
     finally:
         changes.restore()
+        if grant_traverse:
+            journal.unlink(missing_ok=True)
         os.close(guard)
+
+
+def undo_journal(journal: Path) -> list[Path]:
+    """Give folders back the modes a killed run recorded before opening them; returns them."""
+    if not journal.exists():
+        return []
+    try:
+        modes = json.loads(journal.read_text())
+    except ValueError:
+        modes = {}
+    restored = []
+    for name, mode in modes.items():
+        with contextlib.suppress(OSError):
+            os.chmod(name, int(mode))
+            restored.append(Path(name))
+    journal.unlink(missing_ok=True)
+    return restored
 
 
 @dataclass(frozen=True)
@@ -333,13 +386,6 @@ class SandboxSpec:
         if "LANG" not in env:
             env["LANG"] = "C.UTF-8"
         return env
-
-
-def make_sandbox_parent() -> Path:
-    """A folder outside the course for the run's sandboxes: root may list it, others only pass."""
-    parent = Path(tempfile.mkdtemp(prefix="interview-lab-kernels-"))
-    os.chmod(parent, 0o711)
-    return parent
 
 
 def create_sandbox(parent: Path, user: GraderUser | None) -> Path:

@@ -61,6 +61,7 @@ from .isolation import (
     create_sandbox,
     kill_user_processes,
     remove_sandbox,
+    remove_user_files,
     start_font_cache,
 )
 
@@ -445,18 +446,26 @@ def record_submission(course: Course, assignment: str, student: str, stage_root:
     return True, ""
 
 
-def gradebook_snapshot(course: Course, target: Path) -> Path:
-    """A consistent copy of the course's SQLite gradebook (SQLite's online backup)."""
+def gradebook_snapshot(course: Course, assignment: str, target: Path) -> Path:
+    """A SQLite copy of what the workers read from the gradebook (they never write to it).
+
+    With the course's SQLite gradebook: a consistent copy (SQLite's online backup). With a
+    gradebook elsewhere (e.g. PostgreSQL): a new SQLite gradebook in which nbgrader's own
+    ``generate_assignment`` records the assignment from ``source/``, as it recorded it in the
+    course's gradebook at release.
+    """
     url = course.db_url
-    if not url.startswith("sqlite:///"):
-        raise ValueError(f"parallel grading needs the course's SQLite gradebook, got {url!r}")
-    source = sqlite3.connect(url[len("sqlite:///"):])
-    copy = sqlite3.connect(target)
-    try:
-        source.backup(copy)
-    finally:
-        copy.close()
-        source.close()
+    if url.startswith("sqlite:///"):
+        source = sqlite3.connect(url[len("sqlite:///"):])
+        copy = sqlite3.connect(target)
+        try:
+            source.backup(copy)
+        finally:
+            copy.close()
+            source.close()
+        return target
+    with tempfile.TemporaryDirectory(prefix="interview-lab-release-") as scratch:
+        generate_assignment(course, assignment, release_dir=Path(scratch), db_url=f"sqlite:///{target}")
     return target
 
 
@@ -562,7 +571,7 @@ class GradingRun:
         sandbox_parent = Path(tempfile.mkdtemp(prefix="interview-lab-kernels-"))
         os.chmod(sandbox_parent, 0o711 if self.users else 0o700)
         try:
-            snapshot = gradebook_snapshot(course, run_dir / "snapshot.db")
+            snapshot = gradebook_snapshot(course, assignment, run_dir / "snapshot.db")
             template = str(run_dir / "matplotlib-cache")
             source_text = " ".join(p.read_text(errors="replace")
                                    for p in (course.folder("source") / assignment).glob("*.ipynb"))
@@ -583,6 +592,7 @@ class GradingRun:
             if self.users:
                 for user in self.users:
                     kill_user_processes(user)
+                remove_user_files(self.users)
             shutil.rmtree(sandbox_parent, ignore_errors=True)
             shutil.rmtree(run_dir, ignore_errors=True)
         return self.outcomes
@@ -626,7 +636,7 @@ class GradingRun:
                         pending.insert(0, job)
                     executor.shutdown(wait=False, cancel_futures=True)
                     executor = _pool(self.jobs)
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, SystemExit):  # Ctrl-C, or SIGTERM turned into an exit
             executor.shutdown(wait=False, cancel_futures=True)
             for child in multiprocessing.active_children():
                 child.terminate()

@@ -79,3 +79,25 @@ def to_png(fig: Figure) -> bytes:
     fig.savefig(buffer, format="png", metadata={"Software": None})
     plt.close(fig)  # a no-op for figures made by new_figure; frees pyplot-made ones
     return buffer.getvalue()
+
+
+def _show_figures_in_ipython() -> None:
+    """Let a notebook show a Figure from :func:`new_figure` as a PNG (it is outside pyplot,
+    so matplotlib's inline backend does not know it)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with the course
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+
+    def png(fig: Figure) -> bytes:
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", metadata={"Software": None})
+        return buffer.getvalue()
+
+    shell.display_formatter.formatters["image/png"].for_type(Figure, png)
+
+
+_show_figures_in_ipython()

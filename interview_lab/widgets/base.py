@@ -54,6 +54,8 @@ class LabWidget:
             if hasattr(control, "value"):
                 control.observe(self.refresh, names="value")
         self.last_error: str | None = None
+        self._refreshing = False
+        self._again = False
         self.refresh()
 
     # -- to be provided by subclasses -------------------------------------------------
@@ -63,6 +65,21 @@ class LabWidget:
 
     # -- machinery -------------------------------------------------------------------
     def refresh(self, *_: object) -> None:
+        # A control changed while a plot was still being drawn: the change sets a flag and the
+        # running refresh goes round again, so an older result never lands over a newer one.
+        if self._refreshing:
+            self._again = True
+            return
+        self._refreshing = True
+        try:
+            self._again = True
+            while self._again:
+                self._again = False
+                self._refresh_once()
+        finally:
+            self._refreshing = False
+
+    def _refresh_once(self) -> None:
         try:
             out = self.compute()
         except ValueError as error:
@@ -71,6 +88,7 @@ class LabWidget:
             self.result.value = ""
             if self.figure is not None:
                 self.figure.value = b""
+                self.figure.layout.display = "none"  # no broken-image icon under the message
             return
         self.last_error = None
         self.message.value = ""
@@ -78,6 +96,7 @@ class LabWidget:
         self.result.value = html_text
         if self.figure is not None:
             self.figure.value = to_png(fig) if fig is not None else b""
+            self.figure.layout.display = None if fig is not None else "none"
 
     def _repr_mimebundle_(self, **kwargs):
         bundle = self.box._repr_mimebundle_(**kwargs)

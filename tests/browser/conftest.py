@@ -7,9 +7,11 @@ browser is a failure, so CI never skips them silently.
 
 One JupyterLab server and one browser page serve the whole session (loading JupyterLab
 costs seconds; the suite must stay short). Each test opens the notebooks it needs as tabs of
-that page; :class:`lab.Lab` keeps a notebook that has been run open, so that the widget tests
-reuse the run of the notebook test instead of starting its kernel again. A failing test
-leaves a screenshot ``FAILED-<test>.png`` beside the notebooks' screenshots.
+that page. A test module marks its tests with ``@pytest.mark.notebook(path)`` and runs the
+selected tests' notebooks ahead, in the background (:meth:`lab.Lab.prepare`); a notebook
+with widgets stays open after its test, so that the widget tests reuse that run instead of
+starting its kernel again. A failing test leaves a screenshot ``FAILED-<test>.png`` beside
+the notebooks' screenshots.
 """
 
 from __future__ import annotations
@@ -69,7 +71,19 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def _lab_process(tmp_path_factory):
+def chromium() -> Path:
+    """Debian's Chromium; without it the browser tests skip, or fail where they are required."""
+    if not CHROMIUM.exists():
+        if _browser_required():
+            pytest.fail(f"browser tests are required here (CI or INTERVIEW_LAB_REQUIRE_BROWSER) "
+                        f"but there is no Chromium at {CHROMIUM}")
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set "
+                    "INTERVIEW_LAB_CHROMIUM); browser tests skipped")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def _lab_process(chromium, tmp_path_factory):
     """JupyterLab started on a copy of the course (not yet answering); always shut down."""
     work = tmp_path_factory.mktemp("lab")
     for name, values in LAB_SETTINGS.items():
@@ -138,17 +152,11 @@ def lab_server(_lab_process):
 
 
 @pytest.fixture(scope="session")
-def browser():
-    if not CHROMIUM.exists():
-        if _browser_required():
-            pytest.fail(f"browser tests are required here (CI or INTERVIEW_LAB_REQUIRE_BROWSER) "
-                        f"but there is no Chromium at {CHROMIUM}")
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set "
-                    "INTERVIEW_LAB_CHROMIUM); browser tests skipped")
+def browser(chromium):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        b = p.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS, headless=True)
         try:
             yield b
         finally:

@@ -2,12 +2,14 @@
 
 :class:`Lab` is JupyterLab loaded once in a Playwright page; :meth:`Lab.open` opens a notebook
 as a tab (through JupyterLab's own command registry, exposed with ``expose_app_in_browser``)
-and returns a :class:`Notebook`: run all its cells, list what is wrong with it
-(:meth:`Notebook.problems`: error outputs, widgets that did not render, broken images),
-take a screenshot of the whole notebook, find a widget by its title
-(:meth:`Notebook.widget`). A :class:`WidgetView` finds its controls by their labels, types
-into them, chooses in dropdowns and waits for the result or the error message
-(``.lab-error``) that the course's widgets show.
+and returns a :class:`Notebook`; :meth:`Lab.prepare` opens and runs several notebooks in the
+background, a few at a time, and :meth:`Lab.run` hands over a notebook once its run is done.
+A :class:`Notebook` lists what a learner would see go wrong (:meth:`Notebook.problems`: error
+and stderr outputs, widgets not drawn, images that cannot be drawn, Figures shown as text,
+dollar amounts typeset as TeX), takes a screenshot of the whole notebook and finds a widget
+by its title (:meth:`Notebook.widget`). A :class:`WidgetView` finds its controls by their
+labels, types into them, chooses in dropdowns, sets dates and waits for the result or for the
+message (``.lab-error``) that the course's widgets show.
 
 Every DOM query is scoped to one notebook's panel, so notebooks open in other tabs do not
 disturb a test.
@@ -33,6 +35,12 @@ FIGURE_REPR = re.compile(r"<Figure size \d+x\d+ with \d+ Axes>")
 # Notebooks run at once by Lab.prepare: kernels start and run while others are checked.
 PARALLEL_RUNS = 4
 
+# JavaScript: wait (up to 5 s) until the images ``imgs`` have loaded or failed; an image
+# whose source just changed is not "complete" yet, and would be neither drawn nor broken.
+_SETTLE = """await Promise.all(imgs.filter(img => !img.complete).map(img => new Promise(r => {
+               img.addEventListener('load', r, {once: true});
+               img.addEventListener('error', r, {once: true});
+               setTimeout(r, 5000); })));"""
 # JavaScript: the notebook panel with a given DOM id, among JupyterLab's main-area tabs.
 _FIND = ("const app = window.jupyterapp; "
          "const panel = Array.from(app.shell.widgets('main')).find(w => w.id === id);")
@@ -330,20 +338,21 @@ class Notebook:
         """``cell N: <kind>`` for every shown image in the outputs the browser cannot draw
         (an image hidden with ``display: none`` shows nothing, so it is not counted)."""
         return self._eval(
-            """const out = [];
+            f"""const out = [];
                const cells = panel.content.widgets;
-               for (let c = 0; c < cells.length; c++) {
-                 const imgs = cells[c].node.querySelectorAll(
-                   '.jp-RenderedImage img, .jp-OutputArea-output img.widget-image');
-                 for (const img of imgs) {
+               for (let c = 0; c < cells.length; c++) {{
+                 const imgs = Array.from(cells[c].node.querySelectorAll(
+                   '.jp-RenderedImage img, .jp-OutputArea-output img.widget-image'));
+                 {_SETTLE}
+                 for (const img of imgs) {{
                    if (!img.getAttribute('src') || img.getClientRects().length === 0) continue;
-                   if (img.complete && img.naturalWidth === 0) {
+                   if (img.naturalWidth === 0) {{
                      const kind = img.classList.contains('widget-image') ? 'widget image'
                                                                            : 'plot output';
                      out.push('cell ' + c + ': ' + kind);
-                   }
-                 }
-               }
+                   }}
+                 }}
+               }}
                return out;"""
         )
 
@@ -443,7 +452,7 @@ class Notebook:
         if count <= index:
             raise AssertionError(f"{count} widgets titled {title!r} in {self.path}, "
                                  f"expected at least {index + 1}")
-        return WidgetView(self.page, box.nth(index))
+        return WidgetView(self, box.nth(index))
 
     def close(self) -> None:
         """Shut the kernel down and close the tab without saving."""
@@ -464,9 +473,19 @@ class Notebook:
 class WidgetView:
     """One of the course's widgets as drawn in the page (see ``interview_lab.widgets.base``)."""
 
-    def __init__(self, page: Page, box: Locator) -> None:
-        self.page = page
+    def __init__(self, notebook: Notebook, box: Locator) -> None:
+        self.notebook = notebook
+        self.page = notebook.page
         self.box = box
+
+    def settle(self, pause_ms: int = 0) -> None:
+        """Wait until the kernel is idle: every update of the last change has then reached
+        the page (the kernel publishes them before its idle status, and the page takes them
+        in order; ipywidgets applies each asynchronously, hence ``pause_ms`` before checking
+        what should *not* be shown)."""
+        self.notebook.wait_for_idle_kernel(timeout_s=30)
+        if pause_ms:
+            self.page.wait_for_timeout(pause_ms)
 
     def control(self, label: str) -> Locator:
         """The input or select whose label (the control's description) is ``label``."""
@@ -526,13 +545,17 @@ class WidgetView:
         """How many result tables (``table_html``) the widget shows."""
         return self.box.locator(".lab-table").count()
 
-    def broken_images(self) -> int:
-        """Images of the widget the browser cannot draw (a broken-image icon)."""
-        return self.box.evaluate(
-            """box => Array.from(box.querySelectorAll('img')).filter(
-                 img => img.getAttribute('src') && img.getClientRects().length > 0
-                        && img.complete && img.naturalWidth === 0).length"""
-        )
+    def images(self) -> tuple[int, int]:
+        """How many images the widget shows: (drawn plots, broken-image icons)."""
+        return tuple(self.box.evaluate(
+            f"""async box => {{
+                 const imgs = Array.from(box.querySelectorAll('img'));
+                 {_SETTLE}
+                 const shown = imgs.filter(img => img.getAttribute('src')
+                                                  && img.getClientRects().length > 0);
+                 return [shown.filter(img => img.naturalWidth > 0).length,
+                         shown.filter(img => img.naturalWidth === 0).length]; }}"""
+        ))
 
     def _shown(self) -> tuple[str, str]:
         """The widget's text and its message, read in one query."""
@@ -551,6 +574,9 @@ class WidgetView:
             shown, error = self._shown()
             missing = [e for e in expected if e not in shown]
             if not missing and not error:
+                # The plot comes after the text: let the change finish before the next one,
+                # as a learner who reads the result would.
+                self.settle()
                 return shown
             if time.monotonic() > deadline:
                 raise AssertionError(
@@ -565,6 +591,7 @@ class WidgetView:
         while True:
             shown, error = self._shown()
             if error == sentence:
+                self.settle(pause_ms=200)
                 return error
             if time.monotonic() > deadline:
                 raise AssertionError(

@@ -82,11 +82,14 @@ def library_error(call: Callable[[], object]) -> str:
 
 
 def assert_shows_only_message(view: WidgetView, sentence: str) -> None:
-    """The widget shows ``sentence`` as its message, and no stale result or broken image."""
+    """The widget shows ``sentence`` as its message, and no stale result, plot or broken
+    image beside it."""
     view.wait_for_error(sentence)
     assert view.result_tables() == 0, "the result tables are still shown beside the error"
-    assert view.broken_images() == 0, (
+    plots, broken = view.images()
+    assert broken == 0, (
         "the widget shows a broken-image icon under its message (an empty plot image)")
+    assert plots == 0, "the widget still shows a plot beside its error message"
 
 
 # --------------------------------------------------------------------------------------

@@ -411,3 +411,26 @@ def test_scores_match_nbgrader_autograde_on_each_assignments_corpus(graded, assi
         assert status == (0 if len(theirs) == len(sequential) else 1), out + err
     finally:
         remove_course(course)
+
+
+def test_workers_snapshot_of_a_gradebook_outside_sqlite_comes_from_source(tmp_path):
+    """With PostgreSQL (say), workers get a SQLite gradebook that nbgrader fills from source/;
+    the course's own gradebook is not touched (this test never connects to it)."""
+    from nbgrader.api import Gradebook
+
+    from interview_lab.instructor.parallel import gradebook_snapshot
+
+    course = make_course(extra_config='c.CourseDirectory.db_url = "postgresql+psycopg://nobody@127.0.0.1:9/none"\n')
+    try:
+        release_before = tree_digest(course / "release")
+        target = gradebook_snapshot(Course.at(course), ASSIGNMENT, tmp_path / "snapshot.db")
+        with Gradebook(f"sqlite:///{target}", "devops-interview-lab") as gb:
+            assignment = gb.find_assignment(ASSIGNMENT)
+            assert [nb.name for nb in assignment.notebooks] == ["tiny"]
+            assert float(assignment.max_score) == 3.0
+            cells = {c.name: c.source for c in assignment.notebooks[0].source_cells}
+        assert "1_728_000" in cells["test_bytes_per_day"]  # the hidden test, to restore from
+        assert tree_digest(course / "release") == release_before
+        assert not (course / "gradebook.db").exists()
+    finally:
+        remove_course(course)

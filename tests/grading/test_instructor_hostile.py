@@ -11,6 +11,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import tempfile
+from pathlib import Path
 
 import pytest
 from test_instructor_support import (
@@ -33,7 +35,7 @@ CASES = hostile_cases()
 
 @pytest.fixture(scope="module")
 def hostile_run():
-    course = make_course()
+    course = make_course(public=True)
     for student, (folder, _) in CASES.items():
         put_submission(course, student, folder)
     watched = ("submitted", "source", "release", "nbgrader_config.py")
@@ -71,7 +73,7 @@ def test_each_case_is_named_in_the_summary_with_what_happened(hostile_run, stude
     else:
         assert status.startswith("graded"), status
         assert maximum == "3"
-        if not (spec.get("root_only_score") and not is_root()):
+        if not spec.get("root_only_score"):  # the thief's score: test_answer_thief_copied_nothing
             assert float(score) == spec["score"], f"{student}: {spec['why']}"
     assert spec["status"] in status, f"{student}: {status!r} should mention {spec['status']!r}"
 
@@ -92,15 +94,27 @@ def test_vandal_wrote_nothing_into_the_course(hostile_run):
     assert (course / "gradebook.db").is_file()
 
 
+@pytest.mark.skipif(not is_root(), reason="needs root: only then do kernels run as grading users")
+def test_files_written_to_shared_temporary_folders_are_removed(hostile_run):
+    assert not (Path(tempfile.gettempdir()) / "VANDALISED.txt").exists()
+
+
 @pytest.mark.skipif(not is_root(), reason="needs root: without it kernels run as the grader and can read what it can")
 def test_answer_thief_copied_nothing(hostile_run):
+    """Nothing from this course or this run (source/, submissions, working copies, other
+    kernels' sandboxes) reached the thief. Other copies of the tiny assignment left readable
+    elsewhere on the machine (say, by another test session) are outside what grading guards."""
     course = hostile_run["course"]
     nb = json.loads((course / "autograded" / "answer-thief" / ASSIGNMENT / "tiny.ipynb").read_text())
     printed = "".join(
         "".join(o.get("text", "")) for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])
     )
-    assert "stolen from: None" in printed
-    assert hostile_run["rows"]["answer-thief"][0] == "0"
+    loot = printed.split("stolen from: ", 1)[1].split(" | ", 1)[0]
+    temp = tempfile.gettempdir()
+    ours = (str(course.parent), f"{temp}/interview-lab-grade-", f"{temp}/interview-lab-kernels-", "/proc/")
+    assert not loot.startswith(ours), f"the thief read {loot}"
+    if loot == "None":
+        assert hostile_run["rows"]["answer-thief"][0] == "0"
 
 
 def test_big_output_is_truncated_in_the_autograded_notebook(hostile_run):

@@ -31,14 +31,16 @@ def is_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
-def make_course(parent: Path | None = None, extra_config: str = "") -> Path:
+def make_course(parent: Path | None = None, extra_config: str = "", public: bool = False) -> Path:
     """A new course folder: the course's nbgrader_config.py plus the tiny assignment.
 
-    Made under a world-traversable temporary folder (not pytest's private one), so that when
-    the tests run as root it is the grader's own locking that keeps kernels out.
+    ``public``: made world-readable like a course in a shared folder, so that when the tests
+    run as root it is the grader's own locking that keeps kernels out. Other test courses stay
+    private, so a hostile submission graded meanwhile cannot find them (the grader protects
+    the course it grades, not other copies of the solutions left readable on the machine).
     """
     base = Path(tempfile.mkdtemp(prefix="interview-lab-test-", dir=parent))
-    os.chmod(base, 0o755)
+    os.chmod(base, 0o755 if public else 0o700)
     course = base / "course"
     course.mkdir()
     os.chmod(course, 0o755)

@@ -88,7 +88,7 @@ def _report(course: Path, student: str) -> dict:
 
 @pytest.fixture(scope="module")
 def probed():
-    course = make_course()
+    course = make_course(public=True)
     other = put_submission(course, "other", {"tiny.ipynb": filled_notebook(GOOD_BYTES, "RATIO = 20")})
     data_file = next(p for p in sorted(data_dir().iterdir()) if p.is_file())
     read = {
@@ -242,3 +242,58 @@ def test_without_root_the_kernel_still_runs_in_a_sandbox_outside_the_course():
         assert not cwd.exists()  # the sandbox is removed after grading
     finally:
         remove_course(course)
+
+
+def test_a_killed_runs_journal_gives_folders_their_modes_back(tmp_path):
+    from interview_lab.instructor.isolation import undo_journal
+
+    folder = tmp_path / "opened"
+    folder.mkdir()
+    os.chmod(folder, 0o701)
+    journal = tmp_path / "journal.json"
+    journal.write_text(json.dumps({str(folder): 0o700}))
+    assert undo_journal(journal) == [folder]
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert not journal.exists()
+    assert undo_journal(journal) == []
+
+
+@needs_root
+def test_sigterm_mid_run_still_kills_kernels_and_gives_permissions_back():
+    import signal
+    import time
+
+    course = make_course(public=True)
+    try:
+        put_submission(course, "looper", {"tiny.ipynb": filled_notebook(GOOD_BYTES, "while True:\n    pass")})
+        generate_assignment(Course.at(course), ASSIGNMENT, release_dir=course.parent / "scratch-release")
+        modes = {p.name: stat.S_IMODE(p.lstat().st_mode) for p in course.iterdir()}
+        python_dirs = {p: stat.S_IMODE(p.stat().st_mode) for p in Path(os.path.realpath(sys.executable)).parents}
+        env = dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "interview_lab", "grade", ASSIGNMENT, "--course", str(course), "--jobs", "1",
+             "--timeout", "120", "--grant-traverse"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        )
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:  # wait until the looping kernel runs
+            busy = [pid for p in pwd_users() for pid in live_processes(p)]
+            if busy:
+                break
+            time.sleep(0.5)
+        assert busy, "no kernel started"
+        time.sleep(1)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 128 + signal.SIGTERM, out + err
+        assert {p.name: stat.S_IMODE(p.lstat().st_mode) for p in course.iterdir() if p.name in modes} == modes
+        assert {p: stat.S_IMODE(p.stat().st_mode) for p in python_dirs} == python_dirs
+        assert [pid for p in pwd_users() for pid in live_processes(p)] == []
+    finally:
+        remove_course(course)
+
+
+def pwd_users() -> list[int]:
+    import pwd
+
+    return [e.pw_uid for e in pwd.getpwall() if e.pw_name.startswith(f"{USER_PREFIX}-")]
