@@ -36,54 +36,20 @@ Conventions and sources
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from interview_lab.settings import data_path
-
 # --------------------------------------------------------------------------------------
 # Validation helpers
 # --------------------------------------------------------------------------------------
-
-
-def _show(value: object) -> str:
-    return repr(value) if isinstance(value, str) else str(value)
-
-
-def _number(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{name} must be a number, got {_show(value)}")
-    number = float(value)
-    if math.isnan(number) or math.isinf(number):
-        raise ValueError(f"{name} must be a finite number, got {_show(value)}")
-    return number
-
-
-def _positive(name: str, value: object) -> float:
-    number = _number(name, value)
-    if number <= 0:
-        raise ValueError(f"{name} must be greater than 0, got {_show(value)}")
-    return number
-
-
-def _non_negative(name: str, value: object) -> float:
-    number = _number(name, value)
-    if number < 0:
-        raise ValueError(f"{name} must be 0 or more, got {_show(value)}")
-    return number
-
-
-def _whole(name: str, value: object, minimum: int) -> int:
-    number = _number(name, value)
-    if not number.is_integer():
-        raise ValueError(f"{name} must be a whole number, got {_show(value)}")
-    if number < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {_show(value)}")
-    return int(number)
+from interview_lab._checks import non_negative as _non_negative
+from interview_lab._checks import number as _number
+from interview_lab._checks import positive as _positive
+from interview_lab._checks import whole as _whole
+from interview_lab.settings import data_path
 
 
 def usd(amount: float) -> str:
