@@ -11,6 +11,9 @@ PORT ?= 8888
 DEST ?= learner-edition
 ASSIGNMENT ?= ps1-back-of-envelope
 JOBS ?= auto
+# Extra options for `make grade`, e.g. GRADE_FLAGS=--grant-traverse when grading as root with the
+# environment under a folder other users cannot pass through (see the README's threat model).
+GRADE_FLAGS ?=
 
 .PHONY: help lab test lint bench release grade feedback report learner-copy clean setup setup-dev
 
@@ -62,7 +65,7 @@ release: $(RUNTIME_STAMP)
 	$(BIN)/python -m interview_lab release
 
 grade: $(RUNTIME_STAMP)
-	$(BIN)/python -m interview_lab grade $(ASSIGNMENT) --jobs $(JOBS)
+	$(BIN)/python -m interview_lab grade $(ASSIGNMENT) --jobs $(JOBS) $(GRADE_FLAGS)
 
 feedback: $(RUNTIME_STAMP)
 	$(BIN)/python -m interview_lab feedback $(ASSIGNMENT)
