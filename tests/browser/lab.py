@@ -48,9 +48,10 @@ _FIND = ("const app = window.jupyterapp; "
 
 def notebooks_of_selected_tests(request) -> list[str]:
     """The ``notebook`` marks of the selected tests of ``request``'s module, in test order
-    (for :meth:`Lab.prepare`: only what the selected tests need is run)."""
+    (for :meth:`Lab.prepare`: only what the selected tests need is run). nbval's items are
+    notebook cells, not Python functions, and have no module: they are passed over."""
     paths = [item.get_closest_marker("notebook").args[0] for item in request.session.items
-             if item.module is request.module and item.get_closest_marker("notebook")]
+             if getattr(item, "module", None) is request.module and item.get_closest_marker("notebook")]
     return list(dict.fromkeys(paths))
 
 
