@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import contextlib
 import json
 import os
@@ -223,6 +224,17 @@ async def run_notebook(
     return time.monotonic() - started, failed
 
 
+def _run_coroutine(coro):
+    """``asyncio.run``, also where this thread already has a running event loop (under pytest,
+    Playwright's browser session keeps one): then it runs in a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 def measure(
     workshop: Workshop, token: str, user: str, notebooks: list[str], idle_s: float = 10.0
 ) -> LearnerFigures:
@@ -235,7 +247,7 @@ def measure(
     )
     base = f"{workshop.url}/user/{user}"
     for path in notebooks:
-        figures.run_s[path], figures.failed_cells[path] = asyncio.run(
+        figures.run_s[path], figures.failed_cells[path] = _run_coroutine(
             run_notebook(base, reply["token"], path)
         )
     time.sleep(2.0)  # let the kernels settle after the last cell
