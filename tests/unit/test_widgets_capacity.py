@@ -3,10 +3,9 @@ library's own answer for the same input; bad input shows a sentence, never a tra
 
 from __future__ import annotations
 
-import html
-
 import pandas as pd
 import pytest
+from widget_checks import PNG, assert_error, assert_ok
 
 from interview_lab import capacity
 from interview_lab.capacity import format_bytes, format_usd
@@ -16,25 +15,6 @@ from interview_lab.widgets.capacity import (
     ImageSavingsWidget,
     MonitoringCapacityWidget,
 )
-
-PNG = b"\x89PNG\r\n\x1a\n"
-
-
-def assert_ok(widget) -> None:
-    assert widget.last_error is None, widget.last_error
-    assert widget.message.value == ""
-    assert bytes(widget.figure.value).startswith(PNG)
-
-
-def assert_error(widget, *fragments: str) -> None:
-    assert widget.last_error is not None
-    for fragment in fragments:
-        assert fragment in widget.last_error
-        assert html.escape(fragment) in widget.message.value
-    assert "Traceback" not in widget.message.value
-    assert widget.result.value == ""
-    assert bytes(widget.figure.value) == b""
-
 
 # --------------------------------------------------------------------------------------
 # Monitoring capacity
