@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 import ipywidgets as w
+import pandas as pd
 
 from interview_lab import drill, settings
 from interview_lab.plots import drill as drill_plots
@@ -27,6 +29,15 @@ from interview_lab.widgets.base import LabWidget, error_html
 
 ANY_ROUND = "any round"
 GRADE_STYLES = {"missed": "danger", "partial": "warning", "nailed": "success"}
+
+
+@dataclass(frozen=True)
+class DrillTables:
+    """What the drill's three plots draw: cards per box, reviews due, readiness per area."""
+
+    boxes: pd.DataFrame
+    forecast: pd.DataFrame
+    readiness: pd.DataFrame
 
 
 class DrillWidget(LabWidget):
@@ -317,16 +328,19 @@ class DrillWidget(LabWidget):
         parts += [f'<div style="color:#D55E00">{html.escape(n)}</div>' for n in self.notices]
         return "".join(parts)
 
+    def calculate(self) -> DrillTables:
+        """The tables the three plots draw, for the progress so far (library calls only)."""
+        return DrillTables(
+            boxes=drill.box_counts(self.bank, self.progress),
+            forecast=drill.due_forecast(self.bank, self.progress, self.on),
+            readiness=drill.readiness(self.bank, self.progress),
+        )
+
     def _draw_plots(self) -> None:
         if self._plotted == self.progress:
             return  # the filters changed, the progress did not: the plots stand
         self._plotted = self.progress
-        self.boxes_image.value = to_png(
-            drill_plots.boxes_figure(drill.box_counts(self.bank, self.progress))
-        )
-        self.forecast_image.value = to_png(
-            drill_plots.forecast_figure(drill.due_forecast(self.bank, self.progress, self.on))
-        )
-        self.readiness_image.value = to_png(
-            drill_plots.readiness_figure(drill.readiness(self.bank, self.progress))
-        )
+        tables = self.calculate()
+        self.boxes_image.value = to_png(drill_plots.boxes_figure(tables.boxes))
+        self.forecast_image.value = to_png(drill_plots.forecast_figure(tables.forecast))
+        self.readiness_image.value = to_png(drill_plots.readiness_figure(tables.readiness))

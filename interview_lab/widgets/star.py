@@ -89,6 +89,10 @@ class StarCoachWidget(LabWidget):
             rows = self.examples.loc[self.examples["id"] == change["new"], "answer"]
             self.answer.value = rows.iloc[0]
 
+    def calculate(self) -> star.StarReport:
+        """The coach's report on the current answer (the library call only)."""
+        return star.coach(self.answer.value, words_per_minute=self.words_per_minute.value)
+
     def compute(self):
-        report = star.coach(self.answer.value, words_per_minute=self.words_per_minute.value)
+        report = self.calculate()
         return report_html(report), score_breakdown(report)
