@@ -3,16 +3,38 @@
 Colours are the Okabe-Ito palette (Okabe & Ito, "Color Universal Design", 2008), which
 stays distinguishable for the common forms of colour blindness. Every figure gets a
 title and axis labels with units through :func:`new_figure`.
+
+Speed (widgets redraw their plot on every change of a control): a figure a widget shows is
+made with ``new_figure(..., fixed=True)`` and laid out once by :func:`fit_layout`, which sizes
+the margins from the text that will actually be drawn (tick labels, axis labels, titles,
+legends outside the axes) measured with cached font metrics, instead of matplotlib's
+constrained layout engine, which measures every artist twice and draws the figure once more
+before it is saved. :func:`to_png` draws on a renderer shared by all figures of the same
+size in pixels (matplotlib's text-size cache is per renderer, so repeated labels are measured
+once) and encodes the PNG at zlib level 1.
 """
 
 from __future__ import annotations
 
+import functools
 import io
+import math
+from collections.abc import Sequence
 
 import matplotlib
 import matplotlib.pyplot as plt
+import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.axis import Axis
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.ft2font import FT2Font
+from matplotlib.legend import Legend
+from matplotlib.text import Text
+from matplotlib.textpath import text_to_path
+from matplotlib.transforms import blended_transform_factory
+from PIL import Image
 
 PALETTE: dict[str, str] = {
     "blue": "#0072B2",
@@ -56,29 +78,301 @@ def apply_style() -> None:
 
 
 def new_figure(
-    title: str, xlabel: str, ylabel: str, *, size: tuple[float, float] = (8.0, 4.0)
+    title: str, xlabel: str, ylabel: str, *, size: tuple[float, float] = (8.0, 4.0),
+    fixed: bool = False,
 ) -> tuple[Figure, Axes]:
     """A figure with one axes, titled and labelled (put the unit in each label).
 
     The figure is made outside pyplot's list of open figures, so it is shown only where a
     notebook displays it (as the cell's last expression) and never twice, and widgets can
-    redraw without leaking figures.
+    redraw without leaking figures. ``fixed=True`` leaves out the layout engine: the caller
+    places the axes with :func:`fit_layout` once everything is drawn (widget figures), and the
+    title sits at a fixed height over the axes (matplotlib otherwise measures the whole y axis
+    at every draw to see whether the title must move up).
     """
     apply_style()
-    fig = Figure(figsize=size, layout="constrained")
+    fig = Figure(figsize=size, layout=None if fixed else "constrained")
     ax = fig.add_subplot()
-    ax.set_title(title)
+    ax.set_title(title, y=1.0 if fixed else None)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     return fig, ax
 
 
+# --------------------------------------------------------------------------------------
+# A cheap layout for widget figures
+# --------------------------------------------------------------------------------------
+
+EDGE_PAD_IN = 0.06  # space left at the figure's edges (inches)
+GAP_IN = 0.15  # between the decorations of neighbouring axes (inches)
+LINE = 1.25  # a line of text is this many times its font size tall
+
+
+def _points(size: object) -> float:
+    return FontProperties(size=size).get_size_in_points()
+
+
+@functools.lru_cache(maxsize=4096)
+def _text_width_pt(text: str, size: float, weight: str) -> float:
+    """Width in points of one line of text in the course's font (cached: labels repeat)."""
+    text = text.replace("\\$", "$")
+    if not text.strip():
+        return 0.0
+    prop = FontProperties(size=size, weight=weight)
+    return text_to_path.get_text_width_height_descent(text, prop, ismath=False)[0]
+
+
+def text_size_in(text: str, size: object = "medium", weight: str = "normal") -> tuple[float, float]:
+    """``(width, height)`` in inches of a text, one line per ``\\n`` (a close estimate)."""
+    points = _points(size)
+    lines = str(text).split("\n")
+    width = max(_text_width_pt(line, points, str(weight)) for line in lines)
+    return width / 72 * 1.04, len(lines) * points * LINE / 72
+
+
+def _text_in(text: Text) -> tuple[float, float]:
+    if not text.get_visible() or not text.get_text():
+        return 0.0, 0.0
+    return text_size_in(text.get_text(), text.get_fontsize(), str(text.get_fontweight()))
+
+
+def _tick_labels(axis: Axis) -> tuple[list[tuple[float, str]], str, float]:
+    """What the axis will draw: ``[(position along the axis 0..1, label)]``, the offset text
+    and the label font size, from its locator and formatter (no Tick artists are made)."""
+    params = axis.get_tick_params()
+    shown = params.get("labelbottom", True) if axis.axis_name == "x" else params.get(
+        "labelleft", True)
+    size = _points(params.get("labelsize", matplotlib.rcParams[f"{axis.axis_name}tick.labelsize"]))
+    if not shown:
+        return [], "", size
+    low, high = sorted(axis.get_view_interval())
+    locs = list(axis.get_major_locator()())
+    formatter = axis.get_major_formatter()
+    labels = formatter.format_ticks(locs)  # all of them: a fixed formatter counts positions
+    transform = axis.get_transform()
+    t_low, t_high = transform.transform([low, high])
+    span = (t_high - t_low) or 1.0
+    inside = []
+    for loc, label in zip(locs, labels, strict=True):
+        if low - 1e-9 * abs(high - low) <= loc <= high + 1e-9 * abs(high - low) and label:
+            inside.append((float((transform.transform([loc])[0] - t_low) / span), label))
+    offset = formatter.get_offset() if hasattr(formatter, "get_offset") else ""
+    return inside, offset, size
+
+
+def _legend_size_in(legend: Legend) -> tuple[float, float]:
+    """``(width, height)`` in inches of a legend (its texts, handles, paddings)."""
+    fontsize = legend.prop.get_size_in_points()
+    labels = [t.get_text() for t in legend.get_texts()]
+    ncol = max(1, min(legend._ncols, len(labels)))
+    rows = math.ceil(len(labels) / ncol) if labels else 0
+    columns = [labels[i * rows:(i + 1) * rows] for i in range(ncol)]  # legends fill columns first
+    rc = matplotlib.rcParams
+    column_widths = [
+        max(text_size_in(t, fontsize)[0] for t in column) * 72
+        + (rc["legend.handlelength"] + rc["legend.handletextpad"]) * fontsize
+        for column in columns if column
+    ]
+    width = sum(column_widths) + (ncol - 1) * rc["legend.columnspacing"] * fontsize
+    height = rows * fontsize * LINE + max(rows - 1, 0) * rc["legend.labelspacing"] * fontsize
+    title = legend.get_title()
+    if title.get_text():
+        title_w, title_h = _text_in(title)
+        width = max(width, title_w * 72)
+        height += title_h * 72
+    pad = 2 * (rc["legend.borderpad"] + rc["legend.borderaxespad"]) * fontsize
+    return (width + pad) / 72, (height + pad) / 72
+
+
+def _needs(ax: Axes) -> dict[str, float]:
+    """Inches each side of ``ax`` needs for its tick labels, axis labels and title."""
+    tick_pad = (matplotlib.rcParams["xtick.major.pad"] + matplotlib.rcParams["xtick.major.size"]) / 72
+    label_pad = matplotlib.rcParams["axes.labelpad"] / 72
+    need = {"left": 0.0, "right": 0.0, "top": 0.0, "bottom": 0.0}
+
+    y_ticks, y_offset, y_size = _tick_labels(ax.yaxis)
+    if y_ticks:
+        widths = [text_size_in(label, y_size)[0] for _, label in y_ticks]
+        need["left"] = max(widths) + tick_pad
+        top_pos, top_label = max(y_ticks)
+        if top_pos > 0.97:  # the top label sticks out above the axes by half its height
+            need["top"] = text_size_in(top_label, y_size)[1] / 2
+    ylabel_w = _text_in(ax.yaxis.label)[1]  # the label is turned: its height is its width
+    if ylabel_w:
+        need["left"] += ylabel_w + label_pad
+
+    x_ticks, x_offset, x_size = _tick_labels(ax.xaxis)
+    if x_ticks:
+        need["bottom"] = max(text_size_in(label, x_size)[1] for _, label in x_ticks) + tick_pad
+        last_pos, last_label = max(x_ticks)
+        if last_pos > 0.95:  # the last label sticks out to the right by up to half its width
+            need["right"] = text_size_in(last_label, x_size)[0] / 2
+    below = _text_in(ax.xaxis.label)[1]
+    if x_offset:
+        below = max(below, text_size_in(x_offset, x_size)[1])
+    if below:
+        need["bottom"] += below + label_pad
+    if y_offset:
+        need["top"] = max(need["top"], text_size_in(y_offset, y_size)[1])
+    title_h = max(_text_in(t)[1] for t in (ax.title, ax._left_title, ax._right_title))
+    if title_h:
+        need["top"] = max(need["top"], title_h + matplotlib.rcParams["axes.titlepad"] / 72)
+    return need
+
+
+def legend_below(ax: Axes, *args: object, **kwargs: object) -> Legend:
+    """A legend centred under ``ax`` at the bottom of the figure (give it to
+    :func:`fit_layout` as ``below``); arguments as for ``Axes.legend``."""
+    fig = ax.get_figure()
+    return ax.legend(*args, loc="lower center", bbox_to_anchor=(0.5, 0.0),
+                     bbox_transform=blended_transform_factory(ax.transAxes, fig.transFigure),
+                     **kwargs)
+
+
+def fit_layout(
+    fig: Figure,
+    grid: Sequence[Sequence[Axes]],
+    *,
+    below: Legend | None = None,
+    beside: Legend | None = None,
+    top: float = 0.0,
+    right: float = 0.0,
+) -> None:
+    """Place the axes of a ``new_figure(..., fixed=True)`` figure, rows of columns in
+    ``grid``, leaving room for what is drawn around them.
+
+    ``below``: a legend at the bottom of the figure (:func:`legend_below`, or
+    ``fig.legend(loc="lower center")``); ``beside``: a legend
+    anchored just right of the top-right axes (``loc="upper left"``,
+    ``bbox_to_anchor=(1, 1)``); ``top`` and ``right``: inches for anything else (a figure
+    title, text written past the axes). Call it when the plot is complete: the tick labels
+    the axes will draw are measured.
+    """
+    rows = [list(row) for row in grid]
+    needs = [[_needs(ax) for ax in row] for row in rows]
+    width, height = fig.get_size_inches()
+    ncols, nrows = len(rows[0]), len(rows)
+    left_in = EDGE_PAD_IN + max(n[0]["left"] for n in needs)
+    right_in = EDGE_PAD_IN + right + max(n[-1]["right"] for n in needs)
+    top_in = EDGE_PAD_IN + top + max(n["top"] for n in needs[0])
+    bottom_in = EDGE_PAD_IN + max(n["bottom"] for n in needs[-1])
+    if below is not None:
+        bottom_in += _legend_size_in(below)[1]
+    if beside is not None:
+        right_in += _legend_size_in(beside)[0]
+    wgap = max((n[c]["left"] + n[c - 1]["right"] for n in needs for c in range(1, ncols)),
+               default=0.0) + GAP_IN
+    hgap = max((needs[r][c]["top"] + needs[r - 1][c]["bottom"]
+                for r in range(1, nrows) for c in range(ncols)), default=0.0) + GAP_IN
+    axes_w = max((width - left_in - right_in - (ncols - 1) * wgap) / ncols, 0.5)
+    # A title wider than its axes reaches past them on both sides: keep it in the figure.
+    title_w = max(_text_in(ax.title)[0] for row in rows for ax in row)
+    overhang = (title_w - axes_w) / 2 + EDGE_PAD_IN
+    if overhang > min(left_in, right_in):
+        left_in, right_in = max(left_in, overhang), max(right_in, overhang)
+        axes_w = max((width - left_in - right_in - (ncols - 1) * wgap) / ncols, 0.5)
+        overhang = (title_w - axes_w) / 2 + EDGE_PAD_IN
+        left_in, right_in = max(left_in, overhang), max(right_in, overhang)
+        axes_w = max((width - left_in - right_in - (ncols - 1) * wgap) / ncols, 0.5)
+    axes_h = max((height - top_in - bottom_in - (nrows - 1) * hgap) / nrows, 0.5)
+    fig.subplots_adjust(
+        left=left_in / width, right=1 - right_in / width,
+        bottom=bottom_in / height, top=1 - top_in / height,
+        wspace=wgap / axes_w, hspace=hgap / axes_h,
+    )
+
+
+# --------------------------------------------------------------------------------------
+# PNG
+# --------------------------------------------------------------------------------------
+
+class _TextCachingRenderer(RendererAgg):
+    """Agg, with each text's rendered bitmap kept for the next draw.
+
+    Matplotlib 3.11 lays out and renders every glyph of every label again at each draw (in
+    Python, glyph by glyph), which is most of the time a widget figure takes to draw. This
+    renderer renders a label's string once into a bitmap with FreeType (what Agg did up to
+    matplotlib 3.10) and then only places that bitmap, rounded to a whole pixel, at later
+    draws: tick labels, titles and legends repeat from one redraw to the next. Maths text,
+    and anything this version of matplotlib does not offer the pieces for, is drawn by Agg
+    itself.
+    """
+
+    _CAN_CACHE = hasattr(RendererAgg, "_prepare_font") and hasattr(
+        FT2Font, "draw_glyphs_to_bitmap")
+    MAX_TEXTS = 4096
+
+    def __init__(self, width: int, height: int, dpi: float) -> None:
+        super().__init__(width, height, dpi)
+        self._texts: dict[tuple, tuple[np.ndarray, float, float, float]] = {}
+
+    def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):  # noqa: ANN001
+        if ismath or not self._CAN_CACHE or (
+            mtext is not None and (mtext.get_fontfeatures() or mtext.get_language())
+        ):
+            return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
+        antialiased = gc.get_antialiased()
+        key = (s, hash(prop), self.dpi, antialiased, get_hinting_flag())
+        entry = self._texts.get(key)
+        if entry is None:
+            font = self._prepare_font(prop)
+            font.set_text(s, 0.0, flags=get_hinting_flag())
+            font.draw_glyphs_to_bitmap(antialiased=antialiased)
+            x_off, y_off = font.get_bitmap_offset()
+            entry = (np.array(font.get_image()), x_off / 64.0, y_off / 64.0,
+                     font.get_descent() / 64.0)
+            if len(self._texts) >= self.MAX_TEXTS:
+                self._texts.clear()
+            self._texts[key] = entry
+        image, x_off, y_off, descent = entry
+        # The bitmap's bottom-left corner, the descent turned with the text (y is downwards).
+        x = round(x + x_off + descent * math.sin(math.radians(angle)))
+        y = round(y + y_off + descent * math.cos(math.radians(angle)))
+        self._renderer.draw_text_image(image, x, y + 1, angle, gc)
+        return None
+
+
+_RENDERERS: dict[tuple[int, int, float], RendererAgg] = {}
+
+
+class _SharedRendererCanvas(FigureCanvasAgg):
+    """An Agg canvas that draws on one renderer per size in pixels, shared by every figure, so
+    that text measured and rendered for an earlier figure is not measured or rendered again
+    (matplotlib's text-size cache is per renderer, as is :class:`_TextCachingRenderer`'s)."""
+
+    def get_renderer(self) -> RendererAgg:
+        w, h = self.get_width_height(physical=True)
+        key = (w, h, self.figure.dpi)
+        renderer = _RENDERERS.get(key)
+        if renderer is None:
+            if len(_RENDERERS) >= 16:  # a few sizes are in use at a time; bound the memory
+                _RENDERERS.clear()
+            renderer = _RENDERERS[key] = _TextCachingRenderer(w, h, self.figure.dpi)
+        self.renderer = renderer
+        return renderer
+
+
+def _png(fig: Figure) -> bytes:
+    dpi = matplotlib.rcParams["savefig.dpi"]
+    if dpi != "figure" and dpi != fig.dpi:
+        fig.set_dpi(dpi)
+    canvas = fig.canvas if isinstance(fig.canvas, _SharedRendererCanvas) else (
+        _SharedRendererCanvas(fig))
+    canvas.draw()  # runs the figure's layout engine first, if it has one
+    image = Image.frombuffer("RGBA", canvas.get_width_height(physical=True),
+                             canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    if fig.patch.get_alpha() in (None, 1.0) and fig.get_facecolor()[3] == 1.0:
+        image = image.convert("RGB")  # opaque: a quarter less to compress
+    buffer = io.BytesIO()
+    image.save(buffer, format="png", compress_level=1, dpi=(fig.dpi, fig.dpi))
+    return buffer.getvalue()
+
+
 def to_png(fig: Figure) -> bytes:
     """PNG bytes of a figure, which is then closed (widgets show plots as images)."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", metadata={"Software": None})
+    data = _png(fig)
     plt.close(fig)  # a no-op for figures made by new_figure; frees pyplot-made ones
-    return buffer.getvalue()
+    return data
 
 
 def _show_figures_in_ipython() -> None:
@@ -92,12 +386,7 @@ def _show_figures_in_ipython() -> None:
     if shell is None:
         return
 
-    def png(fig: Figure) -> bytes:
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", metadata={"Software": None})
-        return buffer.getvalue()
-
-    shell.display_formatter.formatters["image/png"].for_type(Figure, png)
+    shell.display_formatter.formatters["image/png"].for_type(Figure, _png)
 
 
 _show_figures_in_ipython()

@@ -27,13 +27,15 @@ from interview_lab.capacity import (
     format_bytes,
     format_usd,
 )
-from interview_lab.plots import CYCLE, PALETTE, new_figure
+from interview_lab.plots import CYCLE, PALETTE, fit_layout, new_figure, text_size_in
 
 
 def _usd(amount: float, digits: int = 2) -> str:
     """:func:`format_usd` with its dollar sign escaped (matplotlib reads $...$ as maths)."""
     return format_usd(amount, digits).replace("$", r"\$")
 
+# Tick spacings of the autoscaling plot's time axis (minutes): 1 h to 1 week.
+HOUR_STEPS_MIN = (60, 120, 180, 240, 360, 720, 1440, 2880, 10080)
 TIER_LABELS = {"raw": "raw samples", "5m": "5-minute points", "1h": "1-hour points"}
 TIER_COLOURS = {"raw": PALETTE["blue"], "5m": PALETTE["orange"], "1h": PALETTE["green"]}
 
@@ -51,6 +53,7 @@ def storage_by_tier(estimate: ThanosEstimate) -> Figure:
         "resolution (retention)",
         "object storage (bytes, SI prefixes)",
         size=(8.0, 4.0),
+        fixed=True,
     )
     days = {
         "raw": estimate.raw_retention_days,
@@ -65,6 +68,7 @@ def storage_by_tier(estimate: ThanosEstimate) -> Figure:
     ax.yaxis.set_major_formatter(EngFormatter(unit="B"))
     ax.margins(y=0.18)  # room for the labels; bars keep the axis at 0
     ax.grid(axis="x", visible=False)
+    fit_layout(fig, [[ax]])
     return fig
 
 
@@ -128,6 +132,7 @@ def autoscaling_run(run: AutoscalingRun, title: str | None = None) -> Figure:
         "",
         "tasks",
         size=(9.0, 5.6),
+        fixed=True,
     )
     grid = fig.add_gridspec(2, 1, height_ratios=(1.2, 1.0))
     top.set_subplotspec(grid[0])
@@ -163,9 +168,12 @@ def autoscaling_run(run: AutoscalingRun, title: str | None = None) -> Figure:
         labels.append("demand not served")
     top.legend(handles, labels, loc="upper left", fontsize=8, ncol=3)
     bottom.legend(loc="lower left", fontsize=8, ncol=2)
-    if run.minutes > 120:
-        bottom.xaxis.set_major_locator(MultipleLocator(120))
+    if run.minutes > 120:  # whole hours, at most a dozen labels (a day: every 2 hours)
+        step = next((s for s in HOUR_STEPS_MIN if run.minutes / s <= 12), None)
+        bottom.xaxis.set_major_locator(
+            MultipleLocator(step) if step else MaxNLocator(12, steps=[1, 2, 3, 6, 10]))
     top.tick_params(labelbottom=False)
+    fit_layout(fig, [[top], [bottom]], right=text_size_in(" max", 8)[0])
     return fig
 
 
@@ -284,8 +292,10 @@ def wall_time_vs_builders(schedules: Sequence[BuildSchedule], chosen: int | None
         f"Building {len(schedules[0].jobs)} services: wall time against parallel builders",
         "parallel builders",
         "wall time of a full build (s)",
+        fixed=True,
     )
     _draw_wall_time(ax, schedules, chosen)
+    fit_layout(fig, [[ax]])
     return fig
 
 
@@ -339,6 +349,7 @@ def image_savings(
         "time (s)",
         "",
         size=(8.0, 3.0),
+        fixed=True,
     )
     names = [f"pull at {bandwidth_mbit_s:g} Mbit/s", "image build"]
     before = [pull_s[0], build_s[0]]
@@ -352,4 +363,5 @@ def image_savings(
     ax.margins(x=0.2)  # room for the labels; bars keep the axis at 0
     ax.grid(axis="y", visible=False)
     ax.legend(loc="lower right", fontsize=8)
+    fit_layout(fig, [[ax]])
     return fig

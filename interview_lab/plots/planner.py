@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from interview_lab.planner import Plan
-from interview_lab.plots import PALETTE, new_figure
+from interview_lab.plots import PALETTE, fit_layout, legend_below, new_figure
 
 
 def timeline(plan: Plan) -> Figure:
@@ -23,6 +23,7 @@ def timeline(plan: Plan) -> Figure:
         "date",
         "round (bar height: share of the day)",
         size=(9.0, 4.2),
+        fixed=True,
     )
     names = [r.name for r in plan.rounds]
     rows = {name: len(names) - 1 - i for i, name in enumerate(names)}  # first round on top
@@ -51,16 +52,16 @@ def timeline(plan: Plan) -> Figure:
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.grid(axis="y", visible=False)
-    ax.legend(
+    legend = legend_below(
+        ax,
         handles=[
             Patch(color=PALETTE["blue"], label="round"),
             Patch(color=PALETTE["vermillion"], label="round testing a weak area"),
         ],
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.16),
         ncol=2,
         fontsize=8,
     )
+    fit_layout(fig, [[ax]], below=legend)
     return fig
 
 

@@ -16,7 +16,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 
-from interview_lab.plots import CYCLE, PALETTE, new_figure
+from interview_lab.plots import CYCLE, PALETTE, fit_layout, legend_below, new_figure
 from interview_lab.salary import OfferComparison, SalaryBand, usd
 
 USD = StrMethodFormatter("${x:,.0f}")
@@ -70,8 +70,8 @@ def _draw_range(
     ax.grid(axis="y", visible=False)
     handles, labels = ax.get_legend_handles_labels()
     band = Patch(color=PALETTE["sky"], label=f"band {_usd(low_usd)}-{_usd(high_usd)}")
-    ax.legend([band, *handles], [band.get_label(), *labels], loc="upper center",
-              bbox_to_anchor=(0.5, -0.3), ncol=2, fontsize=8)
+    legend = legend_below(ax, [band, *handles], [band.get_label(), *labels], ncol=2, fontsize=8)
+    fit_layout(ax.get_figure(), [[ax]], below=legend)
 
 
 def band_chart(band: SalaryBand, marks: Mapping[str, float] | None = None) -> Figure:
@@ -79,7 +79,7 @@ def band_chart(band: SalaryBand, marks: Mapping[str, float] | None = None) -> Fi
     with vertical lines for the figures in ``marks`` (e.g. ``{"offer": 110000}``)."""
     fig, ax = new_figure(
         "Where the offer sits in the band", "annual base salary (USD per year)", "",
-        size=(9.0, 3.4),
+        size=(9.0, 3.4), fixed=True,
     )
     mid = None
     if band.mid_usd is not None:
@@ -95,7 +95,8 @@ def range_chart(
     title: str = "The offer and the band",
 ) -> Figure:
     """A band given by its ends, with vertical lines for the figures in ``marks``."""
-    fig, ax = new_figure(_plain(title), "annual base salary (USD per year)", "", size=(9.0, 3.4))
+    fig, ax = new_figure(_plain(title), "annual base salary (USD per year)", "", size=(9.0, 3.4),
+                         fixed=True)
     _draw_range(ax, low_usd, high_usd, "band", marks=marks)
     return fig
 
@@ -141,8 +142,8 @@ def compensation_breakdown(schedule: pd.DataFrame, name: str = "offer") -> Figur
     ``schedule`` is :func:`interview_lab.salary.compensation_schedule`'s frame.
     """
     fig, ax = new_figure(
-        f"Total compensation by year: {_plain(name)}", "year of employment", "compensation (USD per year)",
-        size=(8.0, 4.2),
+        f"Total compensation by year: {_plain(name)}", "year of employment",
+        "compensation (USD per year)", size=(8.0, 4.2), fixed=True,
     )
     parts = {"base_usd": "base", "bonus_usd": "bonus", "sign_on_usd": "sign-on",
              "equity_usd": "equity vesting"}
@@ -160,7 +161,7 @@ def compensation_breakdown(schedule: pd.DataFrame, name: str = "offer") -> Figur
     ax.yaxis.set_major_formatter(USD)
     ax.margins(y=0.12)
     ax.grid(axis="x", visible=False)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=4, fontsize=8)
+    fit_layout(fig, [[ax]], below=legend_below(ax, ncol=4, fontsize=8))
     return fig
 
 
@@ -168,7 +169,7 @@ def offer_comparison(comparison: OfferComparison) -> Figure:
     """Cumulative pay of two offers year by year, the break-even year marked."""
     fig, ax = new_figure(
         f"{_plain(comparison.name_a)} against {_plain(comparison.name_b)}: cumulative pay",
-        "years of employment", "cumulative compensation (USD)", size=(8.0, 4.2),
+        "years of employment", "cumulative compensation (USD)", size=(8.0, 4.2), fixed=True,
     )
     ax.plot(comparison.years, comparison.cumulative_a, marker="o", color=PALETTE["blue"],
             label=_plain(comparison.name_a))
@@ -182,4 +183,5 @@ def offer_comparison(comparison: OfferComparison) -> Figure:
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylim(bottom=0)
     ax.legend(loc="upper left", fontsize=8)
+    fit_layout(fig, [[ax]])
     return fig

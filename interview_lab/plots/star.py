@@ -6,14 +6,15 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from interview_lab.plots import PALETTE, new_figure
+from interview_lab.plots import PALETTE, fit_layout, new_figure
 from interview_lab.star import StarReport
 
 
 def score_breakdown(report: StarReport) -> Figure:
     """Points earned against points available for each part of the score."""
     fig, ax = new_figure(
-        f"STAR coach score: {report.score} / 100", "points", "part of the score", size=(8.0, 3.2)
+        f"STAR coach score: {report.score} / 100", "points", "part of the score", size=(8.0, 3.2),
+        fixed=True,
     )
     names = [name for name, _, _ in report.score_parts][::-1]
     earned = [got for _, got, _ in report.score_parts][::-1]
@@ -30,6 +31,7 @@ def score_breakdown(report: StarReport) -> Figure:
     ax.set_xlim(0, max(available) * 1.25)
     ax.grid(axis="y", visible=False)
     ax.legend(loc="lower right", bbox_to_anchor=(1.0, 0.12), fontsize=8)
+    fit_layout(fig, [[ax]])
     return fig
 
 
