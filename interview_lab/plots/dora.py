@@ -17,18 +17,33 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num, num2date
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
-from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator, PercentFormatter
+from matplotlib.ticker import (
+    FixedLocator,
+    FuncFormatter,
+    LogLocator,
+    NullLocator,
+    PercentFormatter,
+)
 
 from interview_lab.dora import OVERALL, FourKeys, hours_text
 from interview_lab.dora_tiers import TIERS, rules
-from interview_lab.plots import PALETTE, TIER_COLOURS, new_figure
+from interview_lab.plots import (
+    EDGE_PAD_IN,
+    PALETTE,
+    TIER_COLOURS,
+    fit_layout,
+    new_figure,
+    text_size_in,
+)
 
 # (trend column, tier-table metric, panel title, y label, log scale)
 PANELS: tuple[tuple[str, str, str, str, bool], ...] = (
@@ -93,34 +108,127 @@ def _limits(values: np.ndarray, window_value: float | None, log: bool) -> tuple[
     return 0.0, top * 1.2 if top > 0 else 1.0
 
 
-def _draw_panel(ax: Axes, trend: pd.DataFrame, column: str, metric: str, log: bool,
-                window_value: float | None, report_year: int) -> None:
-    weeks = trend["week_start"].dt.tz_convert(None)
-    values = trend[column].to_numpy(dtype=float)
-    low, high = _limits(values, window_value, log)
-    if log:
-        ax.set_yscale("log")
-        ax.yaxis.set_major_locator(LogLocator(base=10, numticks=6))
-        ax.yaxis.set_minor_locator(NullLocator())
-        ax.yaxis.set_major_formatter(FuncFormatter(_hours_tick))
+@dataclass
+class _Panel:
+    bands: dict[str, Rectangle]  # one per tier, behind the data (hidden when out of view)
+    line: Line2D  # the weekly values
+    window: Line2D  # the whole window's value (dashed)
+
+
+def _set_panel(ax: Axes, parts: _Panel, weeks: np.ndarray, values: np.ndarray, metric: str,
+               log: bool, window_value: float | None, report_year: int) -> None:
+    """Give one panel of :class:`WeeklyTrendPlot` new data (its artists exist already)."""
+    shown = window_value is not None and math.isfinite(window_value)
+    low, high = _limits(values, window_value if shown else None, log)
     if metric == "change_failure_rate":
         high = min(max(high, 0.2), 1.05)  # the 5/10/15 % cut-offs in view; never above 100 %
-        ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
     if metric == "deployment_frequency":
         high = max(high, 8.0)  # keep the once-per-day cut-off in view
     ax.set_ylim(low, high)
-    for tier, band_low, band_high in tier_bands(metric, report_year):
+    bands = {tier: (band_low, band_high) for tier, band_low, band_high
+             in tier_bands(metric, report_year)}
+    for tier, band in parts.bands.items():
+        band_low, band_high = bands.get(tier, (0.0, 0.0))
         bottom, top = max(band_low, low), min(band_high, high)
+        band.set_visible(top > bottom)
         if top > bottom:
-            ax.axhspan(bottom, top, color=TIER_COLOURS[tier], alpha=BAND_ALPHA, linewidth=0,
-                       zorder=0)
-    ax.plot(weeks, values, color=PALETTE["blue"], marker="o", markersize=3.5, linewidth=1.4,
-            zorder=3)
-    if window_value is not None and math.isfinite(window_value):
-        ax.axhline(window_value, color=PALETTE["black"], linestyle="--", linewidth=1.1,
-                   zorder=4)
-    ax.grid(axis="x", visible=False)
-    ax.tick_params(axis="x", labelsize=8)
+            band.set_y(bottom)
+            band.set_height(top - bottom)
+    parts.line.set_data(weeks, values)
+    parts.window.set_visible(shown)
+    if shown:
+        parts.window.set_ydata([window_value, window_value])
+
+
+class WeeklyTrendPlot:
+    """The figure of :func:`weekly_trend`, made once and redrawn with new data.
+
+    A widget keeps one and calls :meth:`update` on every change of its controls: the axes,
+    their ticks, labels and legend are made once and only the data, the limits, the bands
+    and the title change, which is several times cheaper than a new figure.
+    """
+
+    def __init__(self, with_window: bool = True) -> None:
+        fig, first = new_figure(PANELS[0][2], "", PANELS[0][3], size=(10.0, 6.6), fixed=True)
+        self.fig = fig
+        self.suptitle = fig.suptitle(
+            " ", fontweight="bold", y=1 - EDGE_PAD_IN / fig.get_figheight(), va="top",
+        )
+        grid = fig.add_gridspec(2, 2)
+        first.set_subplotspec(grid[0, 0])
+        self.axes = [first] + [fig.add_subplot(grid[i // 2, i % 2], sharex=first)
+                               for i in (1, 2, 3)]
+        self.panels: list[_Panel] = []
+        for ax, (_, metric, title, ylabel, log) in zip(self.axes, PANELS, strict=True):
+            if log:
+                ax.set_yscale("log")
+                ax.yaxis.set_major_locator(LogLocator(base=10, numticks=6))
+                ax.yaxis.set_minor_locator(NullLocator())
+                ax.yaxis.set_major_formatter(FuncFormatter(_hours_tick))
+            if metric == "change_failure_rate":
+                ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
+            transform = ax.get_yaxis_transform()  # x across the axes, y in data
+            bands = {
+                tier: ax.add_patch(Rectangle((0.0, 1.0), 1.0, 1.0, transform=transform,
+                                             color=TIER_COLOURS[tier], alpha=BAND_ALPHA,
+                                             linewidth=0, zorder=0))
+                for tier in TIERS
+            }
+            (line,) = ax.plot([], [], color=PALETTE["blue"], marker="o", markersize=3.5,
+                              linewidth=1.4, zorder=3)
+            window = ax.axhline(1.0, color=PALETTE["black"], linestyle="--", linewidth=1.1,
+                                zorder=4)  # shown or hidden by update (after the legend copies it)
+            self.panels.append(_Panel(bands, line, window))
+            ax.grid(axis="x", visible=False)
+            ax.tick_params(axis="x", labelsize=8)
+            ax.set_title(title, y=1.0)  # a fixed height: see new_figure
+            ax.set_ylabel(ylabel)
+        self.locator = FixedLocator([])
+        first.xaxis.set_major_locator(self.locator)
+        first.xaxis.set_major_formatter(ConciseDateFormatter(self.locator))
+        for ax in self.axes[2:]:
+            ax.set_xlabel("week starting (Monday, UTC)")
+        for ax in self.axes[:2]:  # the dates are under the panels below, on the same axis
+            ax.tick_params(labelbottom=False)
+            ax.xaxis.offsetText.set_visible(False)
+        handles = [Patch(color=TIER_COLOURS[t], alpha=BAND_ALPHA + 0.2, label=t) for t in TIERS]
+        handles.append(self.panels[0].line)
+        labels = [*TIERS, "weekly value"]
+        if with_window:
+            handles.append(self.panels[0].window)
+            labels.append("whole window")
+        self.legend = fig.legend(handles, labels, loc="lower center", ncol=len(labels),
+                                 fontsize=9)
+
+    def update(self, trend: pd.DataFrame, report_year: int, keys: FourKeys | None = None,
+               service: str | None = None) -> Figure:
+        """Draw ``trend`` (see :func:`weekly_trend`) and return the figure."""
+        label = OVERALL if service is None else service
+        rows = trend[trend["service"] == label].sort_values("week_start")
+        if rows.empty:
+            raise ValueError(f"the weekly trend has no rows for service {label!r}")
+        who = "all services" if service is None else service
+        self.suptitle.set_text(
+            f"Four keys week by week: {who}, tiers of the DORA {report_year} report")
+        weeks = date2num(rows["week_start"].dt.tz_convert(None))
+        for ax, parts, (column, metric, _, _, log) in zip(self.axes, self.panels, PANELS,
+                                                          strict=True):
+            window = None if keys is None else getattr(keys, WINDOW_VALUE[column])
+            values = rows[column].to_numpy(dtype=float)
+            _set_panel(ax, parts, weeks, values, metric, log, window, report_year)
+        first = self.axes[0]
+        for ax in self.axes:
+            ax.relim()
+        first.autoscale_view(scalex=True, scaley=False)
+        # The dates are chosen once here rather than by a date locator at every draw of the
+        # four panels (the same ticks AutoDateLocator(minticks=3, maxticks=7) picks).
+        self.locator.locs = AutoDateLocator(minticks=3, maxticks=7).tick_values(
+            *num2date(first.get_xlim()))
+        title_h = text_size_in(self.suptitle.get_text(), self.suptitle.get_fontsize(),
+                               "bold")[1]
+        fit_layout(self.fig, [self.axes[:2], self.axes[2:]], below=self.legend,
+                   top=title_h + 0.1)
+        return self.fig
 
 
 def weekly_trend(
@@ -133,37 +241,11 @@ def weekly_trend(
 
     ``trend`` is :func:`interview_lab.dora.weekly_trend`'s table; the rows of ``service``
     (``None``: the overall rows) are drawn. ``keys``, when given, adds the window's value of
-    each key as a dashed line. Weeks without anything to time leave gaps.
+    each key as a dashed line. Weeks without anything to time leave gaps. (Widgets keep a
+    :class:`WeeklyTrendPlot` instead, which redraws faster.)
     """
-    label = OVERALL if service is None else service
-    rows = trend[trend["service"] == label].sort_values("week_start")
-    if rows.empty:
-        raise ValueError(f"the weekly trend has no rows for service {label!r}")
-    who = "all services" if service is None else service
-    fig, first = new_figure(PANELS[0][2], "", PANELS[0][3], size=(10.0, 6.6))
-    fig.suptitle(f"Four keys week by week: {who}, tiers of the DORA {report_year} report",
-                 fontweight="bold")
-    grid = fig.add_gridspec(2, 2)
-    first.set_subplotspec(grid[0, 0])
-    axes = [first] + [fig.add_subplot(grid[i // 2, i % 2], sharex=first) for i in (1, 2, 3)]
-    for ax, (column, metric, title, ylabel, log) in zip(axes, PANELS, strict=True):
-        window = None if keys is None else getattr(keys, WINDOW_VALUE[column])
-        _draw_panel(ax, rows, column, metric, log, window, report_year)
-        ax.set_title(title)
-        ax.set_ylabel(ylabel)
-    locator = AutoDateLocator(minticks=3, maxticks=7)
-    first.xaxis.set_major_locator(locator)
-    first.xaxis.set_major_formatter(ConciseDateFormatter(locator))
-    for ax in axes[2:]:
-        ax.set_xlabel("week starting (Monday, UTC)")
-    handles = [Patch(color=TIER_COLOURS[t], alpha=BAND_ALPHA + 0.2, label=t) for t in TIERS]
-    handles.append(axes[0].lines[0])
-    labels = [*TIERS, "weekly value"]
-    if keys is not None:
-        handles.append(next(line for line in axes[0].lines if line.get_linestyle() == "--"))
-        labels.append("whole window")
-    fig.legend(handles, labels, loc="outside lower center", ncol=len(labels), fontsize=9)
-    return fig
+    return WeeklyTrendPlot(with_window=keys is not None).update(trend, report_year, keys,
+                                                                service)
 
 
 def _cell_text(metric: str, value: float | None) -> str:

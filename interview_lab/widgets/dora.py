@@ -150,6 +150,7 @@ class DoraWidget(LabWidget):
         self.report_year = w.Dropdown(options=sorted(REPORTS), value=report_year,
                                       description="DORA report", style=WIDE, layout=FIELD)
         controls = [self.service, self.start, self.end, self.report_year]
+        self._plot: plots.WeeklyTrendPlot | None = None  # made at the first refresh, then reused
         super().__init__(controls)
         title = self.box.children[0]
         rest = [self.message, self.result, self.figure]
@@ -168,7 +169,9 @@ class DoraWidget(LabWidget):
 
     def compute(self):
         r = self.calculate()
-        figure = plots.weekly_trend(r.trend, r.keys.report_year, r.keys, self.chosen_service)
+        if self._plot is None:
+            self._plot = plots.WeeklyTrendPlot()
+        figure = self._plot.update(r.trend, r.keys.report_year, r.keys, self.chosen_service)
         return keys_html(r.keys), figure
 
 
@@ -231,6 +234,7 @@ class OwnTeamWidget(LabWidget):
         self.incidents_path = box(incidents, "incidents")
         self.report_year = w.Dropdown(options=sorted(REPORTS), value=report_year,
                                       description="DORA report", style=WIDE, layout=FIELD)
+        self._plot: plots.WeeklyTrendPlot | None = None  # made at the first plot, then reused
         super().__init__([self.deployments_path, self.changes_path, self.incidents_path,
                           self.report_year])
 
@@ -282,5 +286,7 @@ class OwnTeamWidget(LabWidget):
             f"<p>Read {len(r.log.deployments)} deployment rows (failed attempts included), "
             f"{len(r.log.changes)} change rows and {len(r.log.incidents)} incident rows.</p>"
         )
-        figure = plots.weekly_trend(r.trend, r.keys.report_year, r.keys)
+        if self._plot is None:
+            self._plot = plots.WeeklyTrendPlot()
+        figure = self._plot.update(r.trend, r.keys.report_year, r.keys)
         return loaded + notes + keys_html(r.keys) + "<p>By service:</p>" + services, figure
