@@ -73,6 +73,8 @@ class DrillWidget(LabWidget):
         self.skipped = 0
         self._session_key: tuple | None = None
         self._plotted: drill.Progress | None = None
+        self._plots: dict[str, drill_plots.BoxesPlot | drill_plots.ForecastPlot
+                          | drill_plots.ReadinessPlot] = {}
 
         # -- controls (a change starts a new session) --
         self.areas = w.SelectMultiple(
@@ -341,6 +343,17 @@ class DrillWidget(LabWidget):
             return  # the filters changed, the progress did not: the plots stand
         self._plotted = self.progress
         tables = self.calculate()
-        self.boxes_image.value = to_png(drill_plots.boxes_figure(tables.boxes))
-        self.forecast_image.value = to_png(drill_plots.forecast_figure(tables.forecast))
-        self.readiness_image.value = to_png(drill_plots.readiness_figure(tables.readiness))
+        # Each plot is made once and then updated (much cheaper than a new figure); a table
+        # with other bars (the forecast after midnight, say) gets a new plot.
+        for name, kind, table, image in (
+            ("boxes", drill_plots.BoxesPlot, tables.boxes, self.boxes_image),
+            ("forecast", drill_plots.ForecastPlot, tables.forecast, self.forecast_image),
+            ("readiness", drill_plots.ReadinessPlot, tables.readiness, self.readiness_image),
+        ):
+            plot = self._plots.get(name)
+            if plot is not None and plot.matches(kind.categories_of(table)):
+                figure = plot.update(table)
+            else:
+                plot = self._plots[name] = kind(table)
+                figure = plot.fig
+            image.value = to_png(figure)
