@@ -4,14 +4,19 @@ Colours are the Okabe-Ito palette (Okabe & Ito, "Color Universal Design", 2008),
 stays distinguishable for the common forms of colour blindness. Every figure gets a
 title and axis labels with units through :func:`new_figure`.
 
-Speed (widgets redraw their plot on every change of a control): a figure a widget shows is
-made with ``new_figure(..., fixed=True)`` and laid out once by :func:`fit_layout`, which sizes
-the margins from the text that will actually be drawn (tick labels, axis labels, titles,
-legends outside the axes) measured with cached font metrics, instead of matplotlib's
-constrained layout engine, which measures every artist twice and draws the figure once more
-before it is saved. :func:`to_png` draws on a renderer shared by all figures of the same
-size in pixels (matplotlib's text-size cache is per renderer, so repeated labels are measured
-once) and encodes the PNG at zlib level 1.
+Speed (a widget redraws its plot at every change of a control; the target is a quarter of
+a second for the whole callback):
+
+* a figure a widget shows is made with ``new_figure(..., fixed=True)`` and placed by
+  :func:`fit_layout`, which sizes the margins from the text that will be drawn (tick labels
+  from the axes' locators and formatters, axis labels, titles, legends outside the axes),
+  measured with cached font metrics. Matplotlib's constrained layout engine, kept for the
+  other figures, measures every artist twice and draws the figure once more before saving.
+* :func:`to_png` draws on a renderer shared by every figure of the same size in pixels,
+  which keeps each label's rendered bitmap (:class:`_TextCachingRenderer`), and encodes the
+  PNG at zlib level 1.
+* the widgets with the busiest figures keep them and update their artists instead of making
+  new ones (``plots.dora.WeeklyTrendPlot``, ``plots.drill.BoxesPlot`` and its siblings).
 """
 
 from __future__ import annotations
@@ -108,6 +113,7 @@ GAP_IN = 0.15  # between the decorations of neighbouring axes (inches)
 LINE = 1.25  # a line of text is this many times its font size tall
 
 
+@functools.lru_cache(maxsize=64)
 def _points(size: object) -> float:
     return FontProperties(size=size).get_size_in_points()
 
@@ -161,27 +167,11 @@ def _tick_labels(axis: Axis) -> tuple[list[tuple[float, str]], str, float]:
 
 
 def _legend_size_in(legend: Legend) -> tuple[float, float]:
-    """``(width, height)`` in inches of a legend (its texts, handles, paddings)."""
-    fontsize = legend.prop.get_size_in_points()
-    labels = [t.get_text() for t in legend.get_texts()]
-    ncol = max(1, min(legend._ncols, len(labels)))
-    rows = math.ceil(len(labels) / ncol) if labels else 0
-    columns = [labels[i * rows:(i + 1) * rows] for i in range(ncol)]  # legends fill columns first
-    rc = matplotlib.rcParams
-    column_widths = [
-        max(text_size_in(t, fontsize)[0] for t in column) * 72
-        + (rc["legend.handlelength"] + rc["legend.handletextpad"]) * fontsize
-        for column in columns if column
-    ]
-    width = sum(column_widths) + (ncol - 1) * rc["legend.columnspacing"] * fontsize
-    height = rows * fontsize * LINE + max(rows - 1, 0) * rc["legend.labelspacing"] * fontsize
-    title = legend.get_title()
-    if title.get_text():
-        title_w, title_h = _text_in(title)
-        width = max(width, title_w * 72)
-        height += title_h * 72
-    pad = 2 * (rc["legend.borderpad"] + rc["legend.borderaxespad"]) * fontsize
-    return (width + pad) / 72, (height + pad) / 72
+    """``(width, height)`` in inches a legend takes, with the pad around it."""
+    fig = legend.get_figure(root=True)
+    box = legend.get_window_extent(_renderer_for(fig))  # its texts are measured once per renderer
+    pad = 2 * matplotlib.rcParams["legend.borderaxespad"] * legend.prop.get_size_in_points() / 72
+    return box.width / fig.dpi + pad, box.height / fig.dpi + pad
 
 
 def _needs(ax: Axes) -> dict[str, float]:
@@ -214,7 +204,10 @@ def _needs(ax: Axes) -> dict[str, float]:
         need["bottom"] += below + label_pad
     if y_offset:
         need["top"] = max(need["top"], text_size_in(y_offset, y_size)[1])
-    title_h = max(_text_in(t)[1] for t in (ax.title, ax._left_title, ax._right_title))
+    titles = [ax.get_title(loc) for loc in ("center", "left", "right")]
+    weight = str(ax.title.get_fontweight())
+    title_h = max((text_size_in(t, ax.title.get_fontsize(), weight)[1] for t in titles if t),
+                  default=0.0)
     if title_h:
         need["top"] = max(need["top"], title_h + matplotlib.rcParams["axes.titlepad"] / 72)
     return need
@@ -286,6 +279,13 @@ def fit_layout(
 # PNG
 # --------------------------------------------------------------------------------------
 
+def _renderer_for(fig: Figure) -> RendererAgg:
+    """The shared renderer ``fig`` will be drawn on (its canvas becomes the shared kind)."""
+    if not isinstance(fig.canvas, _SharedRendererCanvas):
+        _SharedRendererCanvas(fig)
+    return fig.canvas.get_renderer()
+
+
 class _TextCachingRenderer(RendererAgg):
     """Agg, with each text's rendered bitmap kept for the next draw.
 
@@ -307,9 +307,10 @@ class _TextCachingRenderer(RendererAgg):
         self._texts: dict[tuple, tuple[np.ndarray, float, float, float]] = {}
 
     def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):  # noqa: ANN001
-        if ismath or not self._CAN_CACHE or (
-            mtext is not None and (mtext.get_fontfeatures() or mtext.get_language())
-        ):
+        if ismath or not self._CAN_CACHE or (mtext is not None and (
+            getattr(mtext, "get_fontfeatures", lambda: None)()
+            or getattr(mtext, "get_language", lambda: None)()
+        )):
             return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
         antialiased = gc.get_antialiased()
         key = (s, hash(prop), self.dpi, antialiased, get_hinting_flag())
@@ -356,8 +357,9 @@ def _png(fig: Figure) -> bytes:
     dpi = matplotlib.rcParams["savefig.dpi"]
     if dpi != "figure" and dpi != fig.dpi:
         fig.set_dpi(dpi)
-    canvas = fig.canvas if isinstance(fig.canvas, _SharedRendererCanvas) else (
-        _SharedRendererCanvas(fig))
+    if not isinstance(fig.canvas, _SharedRendererCanvas):
+        _SharedRendererCanvas(fig)
+    canvas = fig.canvas
     canvas.draw()  # runs the figure's layout engine first, if it has one
     image = Image.frombuffer("RGBA", canvas.get_width_height(physical=True),
                              canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
