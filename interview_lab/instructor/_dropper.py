@@ -3,15 +3,13 @@
 Usage (root only)::
 
     python -I -S _dropper.py --uid U --gid G --home DIR --connection-file PATH -- CMD ...
-    python -I -S _dropper.py --uid U --gid G --kill-all
     python -I -S _dropper.py --uid U --gid G --check PATH ...
 
 The first form copies the kernel's connection file (which only root can read) into ``DIR``
 for user ``U``, sets resource limits, drops every privilege (supplementary groups, group, user,
 in that order, so root cannot be regained), and then *replaces itself* with the kernel
 command, so the kernel keeps this process id and the kernel manager's signals (interrupt on a
-cell timeout, kill) reach the kernel itself. ``--kill-all`` kills every process of user ``U``
-(leftovers a submission may have started in the background). ``--check`` prints each path
+cell timeout, kill) reach the kernel itself. ``--check`` prints each path
 that user ``U`` cannot reach and exits 1 when there is any.
 
 It runs with ``-I -S`` (no site, no environment variables read by Python, no current
@@ -21,9 +19,7 @@ directory on ``sys.path``), so nothing in a student's reach can change what it d
 import json
 import os
 import resource
-import signal
 import sys
-import time
 
 # A submission may not start more processes than this (a fork bomb stops here).
 MAX_PROCESSES = 256
@@ -39,9 +35,7 @@ def parse(argv):
         if arg == "--":
             options["command"] = argv[i + 1 :]
             break
-        if arg in ("--kill-all",):
-            options["kill_all"] = True
-        elif arg == "--check":
+        if arg == "--check":
             options["check"] = argv[i + 1 :]
             break
         elif arg in ("--uid", "--gid", "--home", "--connection-file"):
@@ -66,23 +60,6 @@ def drop(uid, gid):
     raise SystemExit("privileges were not dropped: setuid(0) still works")
 
 
-def kill_all(uid, gid):
-    """Kill every process of ``uid`` (kill(-1) as that user reaches exactly its processes)."""
-    pid = os.fork()
-    if pid == 0:
-        try:
-            drop(uid, gid)
-            for _ in range(5):
-                try:
-                    os.kill(-1, signal.SIGKILL)
-                except ProcessLookupError:
-                    break
-                time.sleep(0.02)
-        finally:
-            os._exit(0)
-    os.waitpid(pid, 0)
-
-
 def main(argv):
     if os.geteuid() != 0:
         raise SystemExit("the kernel launcher must run as root")
@@ -90,9 +67,6 @@ def main(argv):
     uid, gid = int(options["uid"]), int(options["gid"])
     if uid == 0 or gid == 0:
         raise SystemExit("refusing to run a kernel as root")
-    if options.get("kill_all"):
-        kill_all(uid, gid)
-        return 0
     if options["check"]:
         drop(uid, gid)
         missing = [p for p in options["check"]

@@ -147,6 +147,10 @@ def grade_main(argv: list[str]) -> int:
         parser.add_argument("--grant-traverse", action="store_true",
                             help="as root: let the grading users pass through (o+x) folders on the "
                                  "way to the Python environment, for this run only")
+        parser.add_argument("--kernels", choices=("forked", "fresh"), default=None,
+                            help="forked: each kernel is a child of one fork server that imported the "
+                                 "libraries once (default on Linux); fresh: a new Python process per "
+                                 "kernel (default elsewhere)")
         parser.add_argument("--csv", default=None, help="where to write grades.csv (default: the course folder)")
         parser.add_argument("--timings", default=None, metavar="FILE",
                             help="write where each submission's time went (JSON), for profiling")
@@ -176,13 +180,18 @@ def _grade(course: Course, assignment: str, students: list[str], jobs: int, args
     quiet_warnings()
     jobs = min(jobs, len(students))
     progress = Progress(len(students))
-    progress.start(f"grading {len(students)} submissions of {assignment}, {jobs} at a time")
+    progress.start(f"grading {len(students)} submissions of {assignment}, {jobs} at a time"
+                   f" ({getattr(args, 'kernels', None) or 'default'} kernels)")
 
     def shown(outcome) -> None:
         detail = (f"{outcome.score:g}/{outcome.max_score:g}" if outcome.graded else outcome.status)
         progress.advance(outcome.student, outcome.graded, detail)
 
-    run = GradingRun(course, assignment, students, jobs, None, args.timeout, on_result=shown)
+    from .forked import default_mode
+
+    kernels = getattr(args, "kernels", None) or default_mode()
+    run = GradingRun(course, assignment, students, jobs, None, args.timeout, on_result=shown,
+                     kernels=kernels)
     run.prepare()
     with contextlib.ExitStack() as stack:
         stack.enter_context(_terminate_cleanly())

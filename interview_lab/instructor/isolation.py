@@ -31,10 +31,10 @@ or students who share answers on purpose. For that, grade each submission in a c
 no longer lead into the course, but the kernel runs as the grader and can read what the
 grader can.
 
-Design note for a later "forked kernel" mode: the kernel is started through
-:class:`IsolatedKernelManager`, which only *wraps* the kernel command; a fork-server
-provisioner can take its place in :func:`kernel_manager_class` without changing the sandbox,
-user or environment rules here.
+Kernels are started either fresh (a new Python process per submission, through the launcher
+above) or forked (``forked.py``: a child of the run's fork server, which applies the same
+resource limits and user change itself); the sandbox, user and environment rules here are
+the same for both.
 """
 
 from __future__ import annotations
@@ -55,10 +55,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
 from nbclient.util import run_sync
 from nbgrader.preprocessors import Execute
-from traitlets import Dict, Enum, Integer, List, Unicode
+from traitlets import Dict, Enum, Integer, List, Unicode, default
 
 USER_PREFIX = "interview-grader"
 DROPPER = Path(__file__).with_name("_dropper.py")
@@ -194,17 +195,35 @@ def live_processes(uid: int) -> list[int]:
 def kill_user_processes(user: GraderUser, wait_s: float = 5.0) -> list[int]:
     """Kill every process of ``user`` (what a submission left running in the background).
 
-    Returns the processes still alive after ``wait_s`` seconds (normally none).
+    A short-lived child of this process becomes ``user`` and calls ``kill(-1, SIGKILL)``, which
+    reaches exactly that user's processes, including ones started while a scan of ``/proc``
+    would run. Returns the processes still alive after ``wait_s`` seconds (normally none).
     """
+    import signal
     import time
 
     deadline = time.monotonic() + wait_s
     while True:
-        subprocess.run([*dropper_command(user), "--kill-all"], check=False, timeout=30)
+        pid = os.fork()
+        if pid == 0:  # only system calls here, then out: no Python clean-up in the child
+            code = 1
+            try:
+                os.setgroups([])
+                os.setgid(user.gid)
+                os.setuid(user.uid)
+                if os.getuid() == user.uid != 0:
+                    try:
+                        os.kill(-1, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+                    code = 0
+            finally:
+                os._exit(code)
+        os.waitpid(pid, 0)
         alive = live_processes(user.uid)
         if not alive or time.monotonic() > deadline:
             return alive
-        time.sleep(0.05)
+        time.sleep(0.01)
 
 
 def kernel_needs() -> list[Path]:
@@ -452,10 +471,23 @@ def start_font_cache(template: Path) -> subprocess.Popen | None:
 
 
 class IsolatedKernelManager(AsyncKernelManager):
-    """A kernel manager whose kernel is started through the privilege-dropping launcher."""
+    """A kernel manager whose kernel is started through the privilege-dropping launcher (fresh
+    kernels) or by the grading run's fork server (the ``python3-forked`` kernel spec)."""
 
     launcher = List(Unicode(), help="command that starts the kernel as another user").tag(config=False)
     sandbox_folder = Unicode("").tag(config=False)
+    fork_socket = Unicode("", help="the fork server's socket (forked kernels)").tag(config=False)
+    fork_user = List(Integer(), help="[uid, gid] a forked kernel runs as (root only)").tag(config=False)
+
+    @default("kernel_spec_manager")
+    def _kernel_spec_manager_default(self) -> KernelSpecManager:
+        """Jupyter's usual kernel folders, then the package's grading-only kernel specs (found
+        by this manager only, so ``python3-forked`` never shows in a learner's launcher)."""
+        from .forked import KERNELS_DIR
+
+        manager = KernelSpecManager(data_dir=self.data_dir)
+        manager.kernel_dirs = [*manager.kernel_dirs, str(KERNELS_DIR)]
+        return manager
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         command = super().format_kernel_cmd(extra_arguments)
@@ -481,6 +513,10 @@ class IsolatedExecute(Execute):
     private_dir = Unicode("", help="root-only folder for connection files").tag(config=True)
     run_as = Dict({}, help="{'name', 'uid', 'gid'} of the kernel user (root only)").tag(config=True)
     mpl_template = Unicode("", help="folder holding a matplotlib font cache").tag(config=True)
+    kernels = Enum(["fresh", "forked"], default_value="fresh",
+                   help="fresh: a new Python process per kernel; forked: a child of the run's fork "
+                        "server (select the python3-forked kernel spec with Execute.kernel_name)").tag(config=True)
+    fork_socket = Unicode("", help="the run's fork server socket (forked kernels)").tag(config=True)
     # The kernel is thrown away after the notebook has run: kill it at once instead of asking it
     # to shut down and waiting (saves most of a second per submission).
     shutdown_kernel = Enum(["graceful", "immediate"], default_value="immediate").tag(config=True)
@@ -511,7 +547,11 @@ class IsolatedExecute(Execute):
         self.kernel_manager_class = kernel_manager_class()
         km = super().create_kernel_manager()
         spec = self._spec()
-        if spec.user is not None:
+        if self.kernels == "forked":
+            # The fork server's child drops to the user itself (no launcher process).
+            km.fork_socket = self.fork_socket
+            km.fork_user = [spec.user.uid, spec.user.gid] if spec.user is not None else []
+        elif spec.user is not None:
             km.launcher = dropper_command(spec.user)
             km.sandbox_folder = spec.folder
         if spec.private_dir:

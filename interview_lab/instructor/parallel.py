@@ -32,6 +32,7 @@ notebook is not JSON, ...) is reported with a one-line reason and the others car
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import dataclasses
 import json
 import logging
@@ -55,6 +56,7 @@ from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool, Integer
 
 from .course import Course, check_student_id, generate_assignment, quiet_logger
+from .forked import ENDED_KERNELS_CPU_S, ForkServer
 from .isolation import (
     GraderUser,
     IsolatedExecute,
@@ -148,6 +150,8 @@ class GradeJob:
     mpl_template: str
     cell_timeout_s: int | None
     release_files: tuple[str, ...]
+    kernels: str = "fresh"  # or "forked": children of the run's fork server
+    fork_socket: str = ""
 
 
 @dataclass(frozen=True)
@@ -160,6 +164,7 @@ class Executed:
     notes: tuple[str, ...]
     stage_dir: str  # holds <student>/<assignment>/ with the executed notebooks
     timings: dict[str, float] = field(default_factory=dict)
+    fork_server_failed: bool = False  # the kernel could not be started by the fork server
 
 
 @dataclass(frozen=True)
@@ -233,8 +238,13 @@ def recorder_steps(cfg) -> tuple[list, list]:
     return [], steps
 
 
+FORK_SERVER_ERRORS = ("ForkServerUnavailable", "ForkServerError")
+
+
 def _failure_reason(messages: list[str], assignment: str, submitted: Path) -> str:
     text = "\n".join(messages)
+    if any(name in text for name in FORK_SERVER_ERRORS):
+        return "the fork server could not start a kernel"
     if "DeadKernelError" in text or "Kernel died" in text:
         return "the kernel died while running the notebook (os._exit, a crash or out of memory)"
     if "NotJSONError" in text or "JSONDecodeError" in text or "Notebook does not appear to be JSON" in text:
@@ -346,6 +356,7 @@ def execute_submission(job: GradeJob) -> Executed:
     from nbgrader.converters import Autograde, NbGraderException
 
     TIMINGS.clear()
+    ENDED_KERNELS_CPU_S.clear()
     wall0 = time.perf_counter()
     cpu_self0, cpu_kids0 = _cpu()
     course = Course(Path(job.course_root))
@@ -353,7 +364,9 @@ def execute_submission(job: GradeJob) -> Executed:
     submitted = course.folder("submitted") / job.student / job.assignment
     staged = work / "submitted" / job.student / job.assignment
     skipped = stage_submission(submitted, staged)
-    db = work / "gradebook.db"
+    # The same path for every job of this worker, so its gradebook engine (and the SQL compiled
+    # for it) is reused; the previous job's connections were all closed when it ended.
+    db = work.parent / f"worker-{os.getpid()}.db"
     shutil.copyfile(job.snapshot_db, db)
     sandbox = create_sandbox(Path(job.sandbox_parent), job.user)
     overrides: dict[str, object] = {
@@ -375,6 +388,14 @@ def execute_submission(job: GradeJob) -> Executed:
     }
     if job.cell_timeout_s is not None:
         overrides["Execute.timeout"] = job.cell_timeout_s
+    if job.kernels == "forked":
+        from .forked import KERNEL_NAME
+
+        overrides.update({
+            "Execute.kernel_name": KERNEL_NAME,
+            "IsolatedExecute.kernels": "forked",
+            "IsolatedExecute.fork_socket": job.fork_socket,
+        })
     cfg = course.config(**overrides)
     cfg.Autograde.sanitize_preprocessors, cfg.Autograde.autograde_preprocessors = worker_steps(cfg)
     cd = course.coursedir(cfg)
@@ -403,6 +424,8 @@ def execute_submission(job: GradeJob) -> Executed:
         ok = False
     if not ok and not reason:
         reason = _failure_reason(messages, job.assignment, staged)
+    fork_failed = (not ok and job.kernels == "forked"
+                   and any(name in m for m in messages for name in FORK_SERVER_ERRORS))
     notes: list[str] = []
     stage_root = work / "stage"
     if ok:
@@ -417,13 +440,46 @@ def execute_submission(job: GradeJob) -> Executed:
     timings = dict(TIMINGS)
     timings["worker_wall_s"] = time.perf_counter() - wall0
     timings["worker_cpu_s"] = cpu_self1 - cpu_self0
-    timings["kernel_cpu_s"] = cpu_kids1 - cpu_kids0
-    return Executed(job.student, ok, reason, tuple(notes), str(stage_root), timings)
+    # Fresh kernels are the worker's children; forked ones the fork server's, which measured them.
+    timings["kernel_cpu_s"] = cpu_kids1 - cpu_kids0 + sum(ENDED_KERNELS_CPU_S)
+    ENDED_KERNELS_CPU_S.clear()
+    return Executed(job.student, ok, reason, tuple(notes), str(stage_root), timings, fork_failed)
+
+
+def _recording_autograde():
+    from nbgrader import utils
+    from nbgrader.converters import Autograde
+
+    class RecordingAutograde(Autograde):
+        """nbgrader's ``Autograde`` for the single writer. Its first pass (sanitizing) has no
+        steps left here (they ran in the worker), and with no steps it only copies the notebook
+        through unchanged; so it is skipped and the second pass (``SaveAutoGrades``,
+        ``AssignLatePenalties``) reads the executed notebook directly, as ``Autograde`` does
+        otherwise."""
+
+        def convert_single_notebook(self, notebook_filename: str) -> None:
+            if self.sanitize_preprocessors:
+                return super().convert_single_notebook(notebook_filename)
+            # BaseConverter.convert_single_notebook's three steps, with the notebook's ids read
+            # from its path under the submitted folder (where the first pass would read it).
+            resources = self.init_single_notebook_resources(notebook_filename)
+            self._sanitizing = False
+            self._init_preprocessors()
+            try:
+                with utils.setenv(NBGRADER_EXECUTION="autograde"):
+                    output, resources = self.exporter.from_filename(notebook_filename, resources=resources)
+                    self.write_single_notebook(output, resources)
+            finally:
+                self._sanitizing = True
+
+    return RecordingAutograde
 
 
 def record_submission(course: Course, assignment: str, student: str, stage_root: Path) -> tuple[bool, str]:
     """Step 2, in the main process: nbgrader's Autograde with execution off, into the course."""
-    from nbgrader.converters import Autograde, NbGraderException
+    from nbgrader.converters import NbGraderException
+
+    Autograde = _recording_autograde()
 
     overrides: dict[str, object] = {
         "CourseDirectory.submitted_directory": str(stage_root),
@@ -508,10 +564,83 @@ def _private_gradebooks_skip_fsync() -> None:
         event.listen(Engine, "connect", no_sync)
 
 
+def validate_once_per_schema() -> None:
+    """nbgrader checks each cell's metadata with ``jsonschema.validate(metadata, schema)``, which
+    first re-checks the *schema* itself on every call: about a third of a second of CPU per
+    ps1 submission. Here the validator for a schema is built (and the schema checked) once; each
+    cell is then validated against it exactly as ``jsonschema.validate`` does (same checks, same
+    best-matching error raised)."""
+    import types
+
+    import jsonschema
+    from nbgrader.nbgraderformat import common
+
+    if getattr(common.jsonschema, "cached_validators", None) is not None:
+        return
+    cache: dict[int, tuple[object, object]] = {}
+
+    def validate(instance, schema, cls=None, *args, **kwargs):
+        if cls is not None or args or kwargs:
+            return jsonschema.validate(instance, schema, cls, *args, **kwargs)
+        entry = cache.get(id(schema))
+        if entry is None or entry[0] is not schema:
+            checker = jsonschema.validators.validator_for(schema)
+            checker.check_schema(schema)
+            entry = cache[id(schema)] = (schema, checker(schema))
+        error = jsonschema.exceptions.best_match(entry[1].iter_errors(instance))
+        if error is not None:
+            raise error
+
+    shim = types.ModuleType("jsonschema_cached")
+    shim.__dict__.update({k: getattr(jsonschema, k) for k in dir(jsonschema) if not k.startswith("__")})
+    shim.validate = validate
+    shim.cached_validators = cache
+    common.jsonschema = shim
+
+
+_ENGINES: dict[tuple, object] = {}
+
+
+def one_engine_per_gradebook() -> None:
+    """nbgrader's ``Gradebook`` makes a new SQLAlchemy engine each time it is opened (about ten
+    times per submission), and SQLAlchemy keeps its cache of compiled SQL per engine, so every
+    query nbgrader makes was compiled again for every submission. Here ``Gradebook`` gets one
+    engine per database URL for the life of the process. nbgrader still closes each gradebook
+    (``dispose()`` closes the engine's connections, not its cache), so no connection outlives a
+    ``with Gradebook(...)`` block, as before."""
+    from nbgrader import api
+    from sqlalchemy import create_engine
+
+    if getattr(api.create_engine, "shared_engines", None) is not None:
+        return
+
+    def shared(url, **options):
+        key = (str(url), tuple(sorted(options.items())))
+        engine = _ENGINES.get(key)
+        if engine is None:
+            engine = _ENGINES[key] = create_engine(url, **options)
+        return engine
+
+    shared.shared_engines = _ENGINES
+    api.create_engine = shared
+
+
+# Workers and kernels run at a lower priority than the main process, whose single writer is
+# the one serial step: when the cores are busy, it must not wait behind the parallel work.
+WORKER_NICENESS = 5
+
+
 def _worker_init() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with contextlib.suppress(OSError):
+        os.nice(WORKER_NICENESS)
+    for engine in _ENGINES.values():  # inherited from the parent: not for use in this process
+        engine.dispose(close=False)
+    _ENGINES.clear()
     quiet_warnings()
     _private_gradebooks_skip_fsync()
+    validate_once_per_schema()
+    one_engine_per_gradebook()
 
 
 def _pool(jobs: int) -> cf.ProcessPoolExecutor:
@@ -534,6 +663,9 @@ class GradingRun:
     on_result: Callable[[Outcome], None] | None = None
     outcomes: dict[str, Outcome] = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
+    kernels: str = "fresh"  # "forked": kernels forked from one fork server for the run
+    preload: list[str] | None = None  # what the fork server imports (None: the course's choice)
+    fork_server: ForkServer | None = None
 
     def prepare(self) -> None:
         """Make sure the gradebook knows the assignment and ``autograded/`` exists.
@@ -550,6 +682,7 @@ class GradingRun:
 
     def run(self) -> dict[str, Outcome]:
         course, assignment = self.course, self.assignment
+        one_engine_per_gradebook()  # for the single writer, in this process
         self.prepare()
         release = course.folder("release") / assignment
         release_files = tuple(sorted(
@@ -584,8 +717,12 @@ class GradingRun:
             ]
             for job in jobs:
                 Path(job.work_dir).mkdir(mode=0o700)
+            if self.kernels == "forked" and jobs:
+                self._start_fork_server(run_dir)
             self._run_pool(jobs)
         finally:
+            if self.fork_server is not None:
+                self.fork_server.stop()
             if font_cache is not None and font_cache.poll() is None:
                 font_cache.kill()
                 font_cache.wait()
@@ -596,6 +733,33 @@ class GradingRun:
             shutil.rmtree(sandbox_parent, ignore_errors=True)
             shutil.rmtree(run_dir, ignore_errors=True)
         return self.outcomes
+
+    def _start_fork_server(self, parent: Path) -> None:
+        """Start the run's fork server; on failure, grade with fresh kernels (with a warning)."""
+        from .forked import ForkServer, ForkServerUnavailable, course_preload
+
+        try:
+            preload = self.preload if self.preload is not None else course_preload(self.course)
+            self.fork_server = ForkServer(preload, parent=parent, niceness=WORKER_NICENESS).start()
+        except (ForkServerUnavailable, ValueError, OSError) as error:
+            self._fall_back(f"the fork server did not start ({error})")
+            return
+        failed = self.fork_server.facts.get("failed") or {}
+        if failed:
+            self.messages.append("warning: the fork server could not preload "
+                                 + ", ".join(f"{k} ({v})" for k, v in failed.items()))
+
+    def _fall_back(self, why: str) -> None:
+        if self.kernels == "fresh":
+            return
+        self.kernels = "fresh"
+        self.messages.append(f"warning: {why}; grading the remaining submissions with fresh kernels")
+        if self.fork_server is not None:
+            self.fork_server.stop()
+            self.fork_server = None
+
+    def _fork_socket(self) -> str:
+        return self.fork_server.socket_path if self.fork_server is not None else ""
 
     def _run_pool(self, jobs: list[GradeJob]) -> None:
         slots = list(self.users) if self.users else [None] * self.jobs
@@ -609,7 +773,8 @@ class GradingRun:
                     job = pending.pop(0)
                     user = slots.pop(0)
                     attempts[job.student] = attempts.get(job.student, 0) + 1
-                    job = dataclasses.replace(job, user=user)
+                    job = dataclasses.replace(job, user=user, kernels=self.kernels,
+                                              fork_socket=self._fork_socket())
                     running[executor.submit(execute_submission, job)] = (job, user)
                 done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
                 broken = False
@@ -628,6 +793,12 @@ class GradingRun:
                     except Exception as error:
                         self._finish(Outcome(job.student, False, f"{type(error).__name__}: {error}"[:160], None, 0.0))
                         continue
+                    if executed.fork_server_failed or (
+                            self.fork_server is not None and not self.fork_server.alive()):
+                        self._fall_back("the fork server stopped during the run")
+                        if executed.fork_server_failed and attempts[job.student] < 2:
+                            pending.insert(0, job)  # again, with a fresh kernel
+                            continue
                     self._record(executed)
                 if broken:
                     for future, (job, user) in list(running.items()):
@@ -649,9 +820,10 @@ class GradingRun:
         if not executed.ok:
             self._finish(Outcome(student, False, executed.reason, None, 0.0, executed.notes, executed.timings))
             return
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         ok, reason = record_submission(self.course, self.assignment, student, Path(executed.stage_dir))
-        timings = {**executed.timings, "record_s": time.perf_counter() - started}
+        timings = {**executed.timings, "record_s": time.perf_counter() - started,
+                   "record_cpu_s": time.process_time() - cpu_started}
         shutil.rmtree(executed.stage_dir, ignore_errors=True)
         if not ok:
             self._finish(Outcome(student, False, f"recording failed: {reason}", None, 0.0, executed.notes, timings))

@@ -387,10 +387,12 @@ def _real_assignments() -> list[str]:
     return harness.assignments()
 
 
+@pytest.mark.parametrize("kernels", ["forked", "fresh"])
 @pytest.mark.parametrize("assignment", _real_assignments())
-def test_scores_match_nbgrader_autograde_on_each_assignments_corpus(graded, assignment):
+def test_scores_match_nbgrader_autograde_on_each_assignments_corpus(graded, assignment, kernels):
     """The harness grades solution, blank and every wrong submission with `nbgrader autograde`
-    (once per session); the parallel command must give every student the same per-cell scores."""
+    (once per session); the parallel command must give every student the same per-cell scores,
+    with forked kernels and with fresh ones (so the two also agree with each other)."""
     import harness
 
     sequential, _ = graded(harness.REPO, assignment)
@@ -401,7 +403,8 @@ def test_scores_match_nbgrader_autograde_on_each_assignments_corpus(graded, assi
             shutil.copytree(harness.REPO / name / assignment, course / name / assignment)
         students = _harness_submissions(course, assignment)
         before = tree_digest(course / "submitted")
-        args = [assignment, "--course", str(course), "--jobs", "2", "--timeout", str(harness.CORPUS_CELL_TIMEOUT_S)]
+        args = [assignment, "--course", str(course), "--jobs", "2", "--timeout", str(harness.CORPUS_CELL_TIMEOUT_S),
+                "--kernels", kernels]
         status, out, err = run_cli(grade_main, args + (["--grant-traverse"] if os.geteuid() == 0 else []))
         assert tree_digest(course / "submitted") == before
         ours = _per_cell(course, assignment)

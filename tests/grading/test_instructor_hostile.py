@@ -1,4 +1,5 @@
-"""The hostile corpus (``tests/submissions/_hostile/``) graded in one class, two at a time.
+"""The hostile corpus (``tests/submissions/_hostile/``) graded in one class, two at a time,
+once with forked kernels and once with fresh ones: every test below holds for both.
 
 Each case folder holds what a student handed in and ``expected.json``: whether it is graded or
 fails, its score, and the words its one-line status must contain. Two control students show
@@ -33,18 +34,38 @@ from interview_lab.instructor.cli import grade_main
 CASES = hostile_cases()
 
 
+KERNELS = ("forked", "fresh")
+
+
 @pytest.fixture(scope="module")
-def hostile_run():
-    course = make_course(public=True)
-    for student, (folder, _) in CASES.items():
-        put_submission(course, student, folder)
-    watched = ("submitted", "source", "release", "nbgrader_config.py")
-    before = {name: _digest(course / name) for name in watched}
-    status, out, err = run_cli(grade_main, grade_args(course))
-    after = {name: _digest(course / name) for name in watched}
-    yield {"course": course, "status": status, "out": out, "err": err, "rows": summary_rows(out),
-           "before": before, "after": after}
-    remove_course(course)
+def hostile_runs():
+    """The corpus graded twice, with forked and with fresh kernels, each in its own course."""
+    runs = {}
+    for kernels in KERNELS:
+        course = make_course(public=True)
+        for student, (folder, _) in CASES.items():
+            put_submission(course, student, folder)
+        watched = ("submitted", "source", "release", "nbgrader_config.py")
+        before = {name: _digest(course / name) for name in watched}
+        status, out, err = run_cli(grade_main, grade_args(course, "--kernels", kernels))
+        after = {name: _digest(course / name) for name in watched}
+        runs[kernels] = {"course": course, "status": status, "out": out, "err": err,
+                         "rows": summary_rows(out), "before": before, "after": after}
+    yield runs
+    for run in runs.values():
+        remove_course(run["course"])
+
+
+@pytest.fixture(params=KERNELS)
+def hostile_run(request, hostile_runs):
+    return hostile_runs[request.param]
+
+
+def test_forked_and_fresh_kernels_give_identical_grades(hostile_runs):
+    forked, fresh = (hostile_runs[k] for k in KERNELS)
+    assert {s: r[:2] for s, r in forked["rows"].items()} == {s: r[:2] for s, r in fresh["rows"].items()}
+    assert (forked["course"] / "grades.csv").read_text() == (fresh["course"] / "grades.csv").read_text()
+    assert forked["status"] == fresh["status"] == 1
 
 
 def _digest(path):

@@ -67,6 +67,7 @@ REPORT = {
     "groups": os.getgroups(),
     "env": sorted(os.environ),
     "secret": os.environ.get("%(secret)s"),
+    "secret_at_start": "%(secret)s" in open("/proc/self/environ", errors="replace").read(),
     "read": {name: can_read(path) for name, path in %(read)r.items()},
     "list": {name: can_list(path) for name, path in %(list)r.items()},
     "pandas": pandas.__version__,
@@ -86,8 +87,9 @@ def _report(course: Path, student: str) -> dict:
     raise AssertionError("the probe printed no report")
 
 
-@pytest.fixture(scope="module")
-def probed():
+@pytest.fixture(scope="module", params=["forked", "fresh"])
+def probed(request):
+    """The probe graded with forked kernels and with fresh ones: the rules hold for both."""
     course = make_course(public=True)
     other = put_submission(course, "other", {"tiny.ipynb": filled_notebook(GOOD_BYTES, "RATIO = 20")})
     data_file = next(p for p in sorted(data_dir().iterdir()) if p.is_file())
@@ -109,7 +111,7 @@ def probed():
     traverse_before = {p: stat.S_IMODE(p.stat().st_mode) for p in Path(os.path.realpath(sys.executable)).parents}
     os.environ[SECRET] = "do-not-leak"
     try:
-        status, out, err = run_cli(grade_main, grade_args(course))
+        status, out, err = run_cli(grade_main, grade_args(course, "--kernels", request.param))
     finally:
         del os.environ[SECRET]
     yield {
@@ -139,6 +141,8 @@ def test_kernel_works_in_a_sandbox_outside_the_course(probed):
 def test_kernel_gets_a_small_environment_without_the_graders_variables(probed):
     env = set(probed["report"]["env"])
     assert probed["report"]["secret"] is None
+    # Nor in the environment the process started with (for a forked kernel, the fork server's).
+    assert probed["report"]["secret_at_start"] is False
     assert {"PATH", "HOME", "MPLCONFIGDIR", "IPYTHONDIR"} <= env
     assert not env & {"SUDO_USER", "SSH_AUTH_SOCK", "AWS_SECRET_ACCESS_KEY", "VIRTUAL_ENV"}
 
@@ -188,7 +192,7 @@ def test_permissions_are_restored_after_the_run(probed):
 
 @needs_root
 def test_the_launcher_refuses_to_run_a_kernel_as_root():
-    result = subprocess.run([sys.executable, "-I", "-S", str(DROPPER), "--uid", "0", "--gid", "0", "--kill-all"],
+    result = subprocess.run([sys.executable, "-I", "-S", str(DROPPER), "--uid", "0", "--gid", "0", "--check", "/"],
                             capture_output=True, text=True)
     assert result.returncode != 0 and "refusing to run a kernel as root" in result.stderr
 

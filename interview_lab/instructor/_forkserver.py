@@ -1,0 +1,371 @@
+"""A fork server for grading kernels (standard library only; run as a script, never imported).
+
+Usage (started by the grading run, see ``forked.py``)::
+
+    python -P _forkserver.py --socket PATH --owner PID [--nice N] [--preload MOD ...]
+
+Starting a new Python kernel for every submission spends most of its time importing the same
+libraries (ipykernel, IPython, pandas, matplotlib...) again. This server imports them once,
+then for each request forks a child that becomes a new kernel: copy-on-write, every child
+starts from the same clean state, the state of a process that has imported libraries and
+never run any user code. Nothing a child does reaches the server or another child, because
+each is its own process; only what the server holds before the fork is shared, and the server
+never executes notebook code.
+
+Rules the server keeps:
+
+* it is run as a script by path (``-P``: neither its folder nor the current folder is put on
+  ``sys.path``), so no module of the course's package is ever in a kernel's ``sys.modules``
+  (the assignments' hidden tests treat that as cheating);
+* it has exactly one thread when it forks (checked in ``/proc/self/task`` before every fork:
+  a thread in the parent would be missing in the child with whatever lock it held). BLAS
+  libraries start worker threads on import unless told not to, so the grading run starts the
+  server with ``OPENBLAS_NUM_THREADS=1`` and friends;
+* it listens on a Unix socket in a folder only its user can open, and also checks each peer
+  with ``SO_PEERCRED``: same user, and the process that started the server or one of its
+  direct children (the grading workers). A kernel is a child of the server, never of the
+  owner, so a submission cannot ask it for anything even when it runs as the same user;
+* it reaps its children and keeps their exit status (``poll``), since it is their parent;
+* it exits, killing its remaining children, when its owner exits or on SIGTERM/SIGINT.
+
+Each child, before it starts ipykernel: starts a new session (so signals reach its whole
+process group), resets signal handlers, closes every inherited file descriptor, points
+stdin/stdout/stderr at /dev/null, and, when the server runs as root, sets resource limits and
+drops to the requested unprivileged user (groups, group, user; regaining root is checked to
+fail). Then it takes the requested working folder, umask and environment, forgets cached
+temporary-folder and random state (Python's ``random`` and NumPy's global generator are
+reseeded from the OS, so children never share random numbers), writes its connection file
+inside its own folder, and runs ipykernel as ``python -m ipykernel_launcher -f FILE`` would.
+
+Protocol: one JSON request per connection, one JSON reply line.
+``{"op": "spawn", "connection": {...}, "cwd": DIR, "env": {...}, "user": [UID, GID] | null}``
+-> ``{"ok": true, "pid": N}``; ``{"op": "poll", "pid": N}`` -> ``{"ok": true, "status": null |
+code, "cpu_s": ...}`` (a negative code is the signal that ended it; its CPU time once ended); ``{"op": "signal", "pid": N, "signum":
+S}`` (sent to the child's process group); ``{"op": "ping"}`` -> server facts.
+"""
+
+import errno
+import gc
+import importlib
+import json
+import os
+import random
+import resource
+import selectors
+import signal
+import socket
+import struct
+import sys
+import tempfile
+import time
+
+MAX_PROCESSES = 256  # per grading user, as the fresh-kernel launcher sets (a fork bomb stops here)
+MAX_FILE_BYTES = 1_000_000_000
+MAX_REQUEST_BYTES = 1_000_000
+# What every kernel needs, imported once here whatever the assignments use.
+# (The list is what a kernel started this way imported before its first reply, measured: with
+# all of it preloaded, a child imports nothing before it answers.)
+KERNEL_MODULES = (
+    "pdb",
+    "faulthandler",
+    "sqlite3",
+    "psutil",
+    "tornado.queues",
+    "tornado.locks",
+    "tornado.platform.asyncio",
+    "IPython.core.completer",
+    "IPython.core.completerlib",
+    "IPython.core.debugger",
+    "IPython.core.interactiveshell",
+    "IPython.core.oinspect",
+    "IPython.extensions.storemagic",
+    "ipykernel.kernelapp",
+    "ipykernel.ipkernel",
+    "ipykernel.zmqshell",
+    "ipykernel.comm",
+    "ipykernel.debugger",
+    "matplotlib_inline.backend_inline",
+)
+
+
+def thread_count():
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        import threading
+
+        return threading.active_count()
+
+
+def parent_of(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            text = handle.read()
+    except OSError:
+        return None
+    # The command name (field 2) may contain spaces and parentheses: split after the last ')'.
+    return int(text.rsplit(")", 1)[1].split()[1])
+
+
+class Server:
+    def __init__(self, path, owner, preload):
+        self.path = path
+        self.owner = owner
+        self.children = {}  # pid -> exit status (None while running)
+        self.cpu = {}  # pid -> CPU seconds it used, once it has ended
+        self.preloaded, self.failed = [], {}
+        for name in preload:
+            try:
+                importlib.import_module(name)
+                self.preloaded.append(name)
+            except Exception as error:  # noqa: BLE001 - reported to the grading run
+                self.failed[name] = f"{type(error).__name__}: {error}"
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        old = os.umask(0o177)
+        try:
+            self.listener.bind(path)
+        finally:
+            os.umask(old)
+        os.chmod(path, 0o600)
+        self.listener.listen(64)
+        self.listener.setblocking(False)
+        self.running = True
+        self.conn = None
+
+    # -- requests -----------------------------------------------------------------------------
+    def allowed(self, conn):
+        if not hasattr(socket, "SO_PEERCRED"):
+            return True  # the socket's folder and mode are the only guard here
+        raw = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+        pid, uid, _gid = struct.unpack("3i", raw)
+        if uid != os.getuid():
+            return False
+        return pid == self.owner or parent_of(pid) == self.owner
+
+    def handle(self, conn):
+        self.conn = conn
+        conn.settimeout(10)
+        try:
+            if not self.allowed(conn):
+                return
+            data = b""
+            while not data.endswith(b"\n") and len(data) < MAX_REQUEST_BYTES:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            try:
+                request = json.loads(data)
+                reply = self.dispatch(request)
+            except Exception as error:  # noqa: BLE001 - the client gets the reason
+                reply = {"ok": False, "error": f"{type(error).__name__}: {error}"}
+            if reply is None:  # in a child that has become a kernel and come back
+                return
+            conn.sendall(json.dumps(reply).encode() + b"\n")
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    def dispatch(self, request):
+        self.reap()
+        op = request.get("op")
+        if op == "ping":
+            return {"ok": True, "pid": os.getpid(), "threads": thread_count(),
+                    "preloaded": self.preloaded, "failed": self.failed,
+                    "children": sum(1 for s in self.children.values() if s is None)}
+        if op == "spawn":
+            return self.spawn(request)
+        if op not in ("poll", "signal"):
+            return {"ok": False, "error": f"unknown request {op!r}"}
+        pid = int(request.get("pid", 0))
+        if pid not in self.children:
+            return {"ok": False, "error": f"process {pid} was not started by this server"}
+        if op == "poll":
+            return {"ok": True, "status": self.children[pid], "cpu_s": self.cpu.get(pid)}
+        if op == "signal":
+            if self.children[pid] is None:
+                try:
+                    os.killpg(pid, int(request["signum"]))
+                except ProcessLookupError:
+                    pass
+        return {"ok": True}
+
+    def spawn(self, request):
+        threads = thread_count()
+        if threads != 1:
+            return {"ok": False, "error": f"the fork server has {threads} threads; it forks only with one"}
+        user = request.get("user")
+        if os.geteuid() == 0:
+            if not user or int(user[0]) == 0 or int(user[1]) == 0:
+                return {"ok": False, "error": "as root, a kernel needs an unprivileged user"}
+        elif user:
+            return {"ok": False, "error": "only a fork server running as root can change user"}
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                code = become_kernel(request, self)
+            except SystemExit as stop:
+                code = stop.code if isinstance(stop.code, int) else 1
+            except BaseException:  # noqa: BLE001 - a child must never return into the server
+                code = 1
+            finally:
+                os._exit(code)
+        self.children[pid] = None
+        return {"ok": True, "pid": pid}
+
+    def reap(self):
+        while True:
+            try:
+                pid, status, usage = os.wait4(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            if pid in self.children:
+                self.children[pid] = os.waitstatus_to_exitcode(status)
+                self.cpu[pid] = usage.ru_utime + usage.ru_stime
+
+    # -- life ---------------------------------------------------------------------------------
+    def serve(self):
+        selector = selectors.DefaultSelector()
+        selector.register(self.listener, selectors.EVENT_READ)
+        while self.running:
+            if os.getppid() != self.owner:
+                break  # the grading run is gone
+            for _key, _ in selector.select(timeout=0.2):
+                try:
+                    conn, _ = self.listener.accept()
+                except (BlockingIOError, InterruptedError):
+                    continue
+                self.handle(conn)
+            self.reap()
+        self.shutdown()
+
+    def stop(self, *_):
+        self.running = False
+
+    def shutdown(self):
+        for pid, status in list(self.children.items()):
+            if status is None:
+                try:
+                    os.killpg(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+        deadline = time.monotonic() + 5
+        while any(s is None for s in self.children.values()) and time.monotonic() < deadline:
+            self.reap()
+            time.sleep(0.01)
+        try:
+            os.unlink(self.path)
+        except OSError:
+            pass
+
+
+def drop_privileges(uid, gid):
+    resource.setrlimit(resource.RLIMIT_NPROC, (MAX_PROCESSES, MAX_PROCESSES))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_FILE_BYTES, MAX_FILE_BYTES))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    os.setgroups([])
+    os.setgid(gid)
+    os.setuid(uid)
+    if os.getuid() != uid or os.geteuid() != uid or os.getegid() != gid:
+        raise SystemExit(3)
+    try:
+        os.setuid(0)
+    except PermissionError:
+        return
+    raise SystemExit(3)
+
+
+def reseed():
+    """New random state for this kernel (the server's was copied into every child)."""
+    random.seed()
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:
+        numpy.random.seed()
+
+
+def become_kernel(request, server):
+    """In the child: isolate, then run ipykernel until it shuts down. Returns an exit code."""
+    os.setsid()
+    for signum in (signal.SIGTERM, signal.SIGCHLD, signal.SIGHUP, signal.SIGQUIT):
+        signal.signal(signum, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)  # as the interpreter sets it at start-up
+    server.running = False
+    # Let go of the server's sockets without closing them through Python later: their numbers
+    # are closed below and may be reused by the kernel's own sockets.
+    server.listener.detach()
+    server.conn.detach()
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    os.closerange(3, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+    user = request.get("user")
+    if user:
+        drop_privileges(int(user[0]), int(user[1]))
+    os.umask(0o077)
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update({str(k): str(v) for k, v in request.get("env", {}).items()})
+    tempfile.tempdir = None
+    sys.dont_write_bytecode = bool(os.environ.get("PYTHONDONTWRITEBYTECODE"))
+    reseed()
+    name = os.path.join(request["cwd"], f".kernel-{os.urandom(8).hex()}.json")
+    fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(request["connection"], handle)
+    del request, server
+    sys.argv = ["ipykernel_launcher", "-f", name]
+    from ipykernel import kernelapp
+
+    kernelapp.launch_new_instance(argv=["-f", name])
+    return 0
+
+
+def main(argv):
+    preload, path, owner = [], None, None
+    i = 0
+    while i < len(argv):
+        if argv[i] == "--socket":
+            path = argv[i + 1]
+        elif argv[i] == "--owner":
+            owner = int(argv[i + 1])
+        elif argv[i] == "--preload":
+            preload.append(argv[i + 1])
+        elif argv[i] == "--nice":
+            os.nice(int(argv[i + 1]))  # the server and every kernel it forks
+        else:
+            raise SystemExit(f"unknown argument {argv[i]!r}")
+        i += 2
+    if not path or owner is None:
+        raise SystemExit("usage: _forkserver.py --socket PATH --owner PID [--nice N] [--preload MODULE ...]")
+    server = Server(path, owner, [*KERNEL_MODULES, *preload])
+    # What the imports created is never collected in the children: move it out of the garbage
+    # collector's sight, or each child's first full collection walks (and so copies, page by
+    # page) the whole preloaded heap.
+    gc.collect()
+    gc.freeze()
+    signal.signal(signal.SIGTERM, server.stop)
+    signal.signal(signal.SIGINT, server.stop)
+    ready = {"ready": True, "pid": os.getpid(), "threads": thread_count(),
+             "preloaded": server.preloaded, "failed": server.failed}
+    sys.stdout.write(json.dumps(ready) + "\n")
+    sys.stdout.flush()
+    # Children must not inherit the grading run's pipes.
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1):
+        os.dup2(devnull, fd)
+    os.close(devnull)
+    try:
+        server.serve()
+    except OSError as error:
+        if error.errno != errno.EINTR:
+            raise
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,365 @@
+"""Forked grading kernels (interview_lab/instructor/forked.py and _forkserver.py).
+
+One class is graded with ``--jobs 1`` so that every student's kernel is forked, one after the
+other, from the same fork server: a polluter changes everything a kernel can change in
+itself, a killer kills its own kernel mid-cell, a looper runs into the cell timeout, and probe
+students graded after each of them report, from inside their kernels, what they see. The
+fork server itself is also driven directly: who may talk to it, its threads, its socket, its
+life. When run as root (as in CI) the kernels also drop to the grading users.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from test_instructor_support import (
+    ASSIGNMENT,
+    GOOD_BYTES,
+    filled_notebook,
+    is_root,
+    make_course,
+    put_submission,
+    remove_course,
+)
+
+from interview_lab.instructor.course import Course
+from interview_lab.instructor.forked import (
+    FORK_SERVER,
+    ForkServer,
+    ForkServerError,
+    ForkServerUnavailable,
+    call_sync,
+    checked_preload,
+    default_mode,
+    default_preload,
+    notebook_imports,
+)
+from interview_lab.instructor.isolation import leased_users, locked_course
+from interview_lab.instructor.parallel import GradingRun
+
+REPO = Path(__file__).resolve().parents[2]
+PRELOAD = ["numpy", "pandas"]
+# Long enough for an honest cell of the tiny assignment on a busy machine, short enough that
+# the looper costs seconds.
+TIMEOUT_S = 5
+
+# What a probe reports from inside its kernel, before defining a correct answer.
+PROBE = '''import builtins, json, linecache, os, random, sys, threading
+import numpy, pandas
+PROBE = {
+    "pid": os.getpid(),
+    "cwd": os.getcwd(),
+    "builtins_left_behind": hasattr(builtins, "LEFT_BEHIND"),
+    "pandas_sum": getattr(pandas.DataFrame.sum, "__module__", "?"),
+    "json_indent": json._default_encoder.indent,
+    "linecache_entry": "polluted.py" in linecache.cache,
+    "sys_modules_entry": "polluted_module" in sys.modules,
+    "threads": sorted(t.name for t in threading.enumerate()),
+    "random": random.random(),
+    "numpy_random": float(numpy.random.random()),
+    "course_package": sorted(m for m in sys.modules if m.split(".")[0] == "interview_lab"),
+    "frozen_objects": __import__("gc").get_freeze_count(),
+}
+print("PROBE=" + json.dumps(PROBE))
+''' + GOOD_BYTES
+
+# Changes everything it can in its own kernel: globals, a preloaded library, module-level
+# caches and objects, the working folder, a thread that never ends; seeds the generators.
+POLLUTER = '''import builtins, json, linecache, os, random, sys, threading, time, types
+import numpy, pandas
+builtins.LEFT_BEHIND = "polluted"
+pandas.DataFrame.sum = lambda self, *args, **kwargs: "patched"
+json._default_encoder.indent = 7
+linecache.cache["polluted.py"] = (1, None, ["x = 1\\n"], "polluted.py")
+sys.modules["polluted_module"] = types.ModuleType("polluted_module")
+random.seed(0)
+numpy.random.seed(0)
+threading.Thread(target=time.sleep, args=(3600,), name="left-running", daemon=False).start()
+os.chdir("/")
+print("POLLUTED=" + json.JSONEncoder().encode({"pandas_sum": pandas.DataFrame({"a": [1]}).sum(), "cwd": os.getcwd(),
+                                 "threads": sorted(t.name for t in threading.enumerate())}))
+''' + GOOD_BYTES
+
+KILLER = "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n" + GOOD_BYTES
+LOOPER = "while True:\n    pass"
+
+
+def _printed(course: Path, student: str, prefix: str) -> dict:
+    nb = json.loads((course / "autograded" / student / ASSIGNMENT / "tiny.ipynb").read_text())
+    for cell in nb["cells"]:
+        for output in cell.get("outputs", []):
+            text = "".join(output.get("text", ""))
+            for line in text.splitlines():
+                if line.startswith(prefix):
+                    return json.loads(line[len(prefix):])
+    raise AssertionError(f"{student} printed no {prefix!r} line")
+
+
+@contextlib.contextmanager
+def grading_run(course: Path, students: list[str], **options):
+    """A GradingRun of the tiny assignment, one submission at a time, set up as the grade
+    command sets it up (as root: a leased grading user and the course locked)."""
+    run = GradingRun(Course.at(course), ASSIGNMENT, students, 1, None, cell_timeout_s=TIMEOUT_S,
+                     kernels="forked", preload=PRELOAD, **options)
+    run.prepare()
+    with contextlib.ExitStack() as stack:
+        if is_root():
+            run.users = stack.enter_context(leased_users(1))
+            stack.enter_context(locked_course(course, run.users[0], True))
+        yield run
+
+
+ORDER = ["a-polluter", "b-probe", "c-killer", "d-probe", "e-looper", "f-probe"]
+
+
+@pytest.fixture(scope="module")
+def forked_class():
+    course = make_course()
+    answers = {
+        "a-polluter": (POLLUTER, "RATIO = 20"),
+        "b-probe": (PROBE, "RATIO = 20"),
+        "c-killer": (KILLER, "RATIO = 20"),
+        "d-probe": (PROBE, "RATIO = 20"),
+        "e-looper": (GOOD_BYTES, LOOPER),
+        "f-probe": (PROBE, "RATIO = 20"),
+    }
+    for student, (bytes_src, ratio_src) in answers.items():
+        put_submission(course, student, {"tiny.ipynb": filled_notebook(bytes_src, ratio_src)})
+    seen_servers = []
+    with grading_run(course, ORDER) as run:
+        run.on_result = lambda _outcome: seen_servers.append(
+            run.fork_server.facts["pid"] if run.fork_server is not None else None)
+        outcomes = run.run()
+    yield {"course": course, "outcomes": outcomes, "messages": run.messages, "servers": seen_servers}
+    remove_course(course)
+
+
+def test_students_are_graded_in_order_by_one_fork_server(forked_class):
+    servers = forked_class["servers"]
+    assert len(servers) == len(ORDER) and len(set(servers)) == 1 and servers[0] is not None
+    assert not [m for m in forked_class["messages"] if "warning" in m], forked_class["messages"]
+
+
+def test_the_polluter_really_changed_its_own_kernel(forked_class):
+    polluted = _printed(forked_class["course"], "a-polluter", "POLLUTED=")
+    assert polluted["pandas_sum"] == "patched" and polluted["cwd"] == "/"
+    assert "left-running" in polluted["threads"]
+    assert forked_class["outcomes"]["a-polluter"].score == 3.0
+
+
+@pytest.mark.parametrize("probe", ["b-probe", "d-probe", "f-probe"])
+def test_nothing_a_kernel_did_reaches_the_next_student(forked_class, probe):
+    report = _printed(forked_class["course"], probe, "PROBE=")
+    assert report["builtins_left_behind"] is False
+    assert report["pandas_sum"] == "pandas.core.frame"
+    assert report["json_indent"] is None
+    assert report["linecache_entry"] is False and report["sys_modules_entry"] is False
+    assert "left-running" not in report["threads"]
+    assert report["cwd"] != "/" and Path(report["cwd"]).name != ""
+    assert report["course_package"] == []  # the fork server never imports the course's package
+    assert forked_class["outcomes"][probe].score == 3.0
+
+
+def test_each_student_gets_a_new_process_and_folder(forked_class):
+    reports = [_printed(forked_class["course"], p, "PROBE=") for p in ("b-probe", "d-probe", "f-probe")]
+    assert len({r["pid"] for r in reports}) == 3
+    assert len({r["cwd"] for r in reports}) == 3
+    # The probes are children of a fork server that froze its preloaded heap for the children.
+    assert all(r["frozen_objects"] > 0 for r in reports)
+
+
+def test_random_numbers_differ_between_children(forked_class):
+    import random
+
+    import numpy
+
+    reports = [_printed(forked_class["course"], p, "PROBE=") for p in ("b-probe", "d-probe", "f-probe")]
+    assert len({r["random"] for r in reports}) == 3
+    assert len({r["numpy_random"] for r in reports}) == 3
+    random.seed(0)
+    seeded = random.random()
+    assert seeded not in {r["random"] for r in reports}  # the polluter's seed did not carry over
+    assert numpy.random.RandomState(0).random() not in {r["numpy_random"] for r in reports}
+
+
+def test_a_kernel_killed_mid_cell_fails_that_student_only(forked_class):
+    killed = forked_class["outcomes"]["c-killer"]
+    assert not killed.graded and "kernel died" in killed.reason
+    assert forked_class["outcomes"]["d-probe"].graded
+
+
+def test_a_cell_timeout_interrupts_the_forked_kernel(forked_class):
+    looper = forked_class["outcomes"]["e-looper"]
+    assert looper.graded and looper.score == 2.0, looper
+    assert any("cell timeout in ratio" in note for note in looper.notes), looper.notes
+    assert forked_class["outcomes"]["f-probe"].graded
+
+
+def test_the_fork_server_dying_mid_run_falls_back_to_fresh_kernels():
+    course = make_course()
+    students = ["a-first", "b-second", "c-third"]
+    try:
+        for student in students:
+            put_submission(course, student, {"tiny.ipynb": filled_notebook(GOOD_BYTES, "RATIO = 20")})
+        with grading_run(course, students) as run:
+            def kill_server(outcome):
+                if outcome.student == "a-first":
+                    run.fork_server.process.kill()
+                    run.fork_server.process.wait()
+
+            run.on_result = kill_server
+            outcomes = run.run()
+        assert all(outcomes[s].graded and outcomes[s].score == 3.0 for s in students), outcomes
+        warnings = [m for m in run.messages if m.startswith("warning:")]
+        assert len(warnings) == 1 and "fresh kernels" in warnings[0], run.messages
+        assert run.kernels == "fresh"
+    finally:
+        remove_course(course)
+
+
+def test_a_fork_server_that_cannot_start_falls_back_with_a_warning():
+    course = make_course()
+    try:
+        put_submission(course, "solo", {"tiny.ipynb": filled_notebook(GOOD_BYTES, "RATIO = 20")})
+        with grading_run(course, ["solo"]) as run:
+            run.preload = ["interview_lab.capacity"]  # refused: the course's own package
+            outcomes = run.run()
+        assert outcomes["solo"].graded and outcomes["solo"].score == 3.0
+        assert any("did not start" in m and "fresh kernels" in m for m in run.messages), run.messages
+    finally:
+        remove_course(course)
+
+
+# ----------------------------------------------------------------- the fork server itself
+
+
+@pytest.fixture(scope="module")
+def server():
+    with ForkServer(["numpy"]) as started:
+        yield started
+
+
+def test_the_server_preloads_and_forks_from_a_single_thread(server):
+    facts = server.request({"op": "ping"})
+    assert facts["threads"] == 1
+    assert "numpy" in facts["preloaded"] and "ipykernel.kernelapp" in facts["preloaded"]
+    assert facts["failed"] == {}
+
+
+def test_only_its_user_can_open_the_socket(server):
+    assert stat.S_IMODE(os.stat(server.socket_path).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(server.folder).st_mode) == 0o700
+
+
+def _ping_from(command_prefix: list[str], server) -> subprocess.CompletedProcess:
+    code = ("import sys\nfrom interview_lab.instructor.forked import call_sync, ForkServerUnavailable\n"
+            "try:\n    call_sync(sys.argv[1], {'op': 'ping'}, 10)\n    print('answered')\n"
+            "except ForkServerUnavailable as e:\n    print('refused', e)\n")
+    return subprocess.run([*command_prefix, sys.executable, "-c", code, server.socket_path],
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_it_answers_the_grading_run_and_its_workers(server):
+    assert server.request({"op": "ping"})["ok"]
+    assert _ping_from([], server).stdout.startswith("answered")  # a direct child, as a worker
+
+
+def test_it_ignores_processes_that_are_not_the_run_or_its_workers(server):
+    # A grandchild of the run stands for a kernel (a child of the fork server) or anything a
+    # submission starts: even as the same user it gets no answer.
+    result = _ping_from(["sh", "-c", 'exec "$@"; exit 1', "sh", "env"], server)
+    assert result.stdout.startswith("answered")  # exec keeps it a direct child: the control
+    result = _ping_from(["sh", "-c", '"$@"; exit 0', "sh"], server)
+    assert result.stdout.startswith("refused"), result.stdout + result.stderr
+
+
+def test_requests_it_must_refuse(server):
+    with pytest.raises(ForkServerError, match="not started by this server"):
+        server.request({"op": "poll", "pid": os.getpid()})
+    with pytest.raises(ForkServerError, match="unknown request"):
+        server.request({"op": "exec", "pid": 0})
+    with pytest.raises(ForkServerError, match="unprivileged user" if is_root() else "change user"):
+        server.request({"op": "spawn", "connection": {}, "cwd": "/", "env": {},
+                        "user": None if is_root() else [65534, 65534]})
+
+
+def test_it_exits_with_its_owner():
+    script = textwrap.dedent("""
+        import os, sys
+        from interview_lab.instructor.forked import ForkServer
+        server = ForkServer([]).start()
+        print(server.facts["pid"], server.socket_path, flush=True)
+        os._exit(0)  # no clean-up: the server must notice on its own
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    pid_text, socket_path = result.stdout.split()
+    pid = int(pid_text)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _alive(pid):
+        time.sleep(0.1)
+    assert not _alive(pid), "the fork server outlived its owner"
+    with pytest.raises(ForkServerUnavailable):
+        call_sync(socket_path, {"op": "ping"}, 5)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    status = Path(f"/proc/{pid}/status")
+    return not (status.exists() and "State:\tZ" in status.read_text())
+
+
+def test_it_stops_on_sigterm_and_removes_its_socket():
+    with ForkServer([]) as started:
+        path = started.socket_path
+        started.process.send_signal(signal.SIGTERM)
+        assert started.process.wait(20) == 0
+        assert not os.path.exists(path)
+
+
+def test_the_server_is_a_script_outside_the_package_import_path():
+    # Run by path with -P, so neither its folder nor the course's package is importable from it.
+    assert FORK_SERVER.name == "_forkserver.py"
+    assert "import interview_lab" not in FORK_SERVER.read_text()
+
+
+# ----------------------------------------------------------------- what it preloads
+
+
+def test_default_preload_is_the_third_party_libraries_the_assignments_import():
+    modules = default_preload(REPO / "source")
+    assert "pandas" in modules and "requests" in modules
+    assert not [m for m in modules if m.split(".")[0] in ("interview_lab", "math", "sys", "os")]
+
+
+def test_preloading_the_course_package_is_refused():
+    with pytest.raises(ValueError, match="course's package"):
+        checked_preload(["numpy", "interview_lab.capacity"])
+
+
+def test_notebook_imports_skip_magics_shell_lines_and_relative_imports(tmp_path):
+    nb = {"cells": [
+        {"cell_type": "code", "source": "%matplotlib inline\n!pip list\nimport numpy as np\nfrom pandas import DataFrame"},
+        {"cell_type": "code", "source": ["from . import sibling\n", "import os.path\n"]},
+        {"cell_type": "markdown", "source": "import requests"},
+        {"cell_type": "code", "source": "def broken(:\n"},
+    ]}
+    path = tmp_path / "n.ipynb"
+    path.write_text(json.dumps(nb))
+    assert notebook_imports(path) == {"numpy", "pandas", "os"}
+
+
+def test_forked_is_the_default_on_linux_only():
+    assert default_mode() == ("forked" if sys.platform.startswith("linux") else "fresh")
