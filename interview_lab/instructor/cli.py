@@ -106,11 +106,11 @@ def release_main(argv: list[str]) -> int:
 # --------------------------------------------------------------------------- grade
 
 
-def _jobs(value: str) -> int:
+def _jobs(value: str, kernels: str = "fresh") -> int:
     from .parallel import auto_jobs
 
     if value == "auto":
-        return auto_jobs()
+        return auto_jobs(kernels)
     try:
         jobs = int(value)
     except ValueError:
@@ -139,7 +139,8 @@ def grade_main(argv: list[str]) -> int:
     def body(argv: list[str]) -> int:
         parser = _parser("grade", "Autograde every submission under submitted/ with nbgrader.")
         parser.add_argument("assignment")
-        parser.add_argument("--jobs", default="auto", help="submissions graded at once: a number or 'auto' (one per core)")
+        parser.add_argument("--jobs", default="auto", help="submissions graded at once: a number or 'auto' (one per core; two per "
+                                 "core with forked kernels)")
         parser.add_argument("--student", nargs="+", action="extend", default=[], metavar="ID",
                             help="grade only these students")
         parser.add_argument("--timeout", type=int, default=None, metavar="SECONDS",
@@ -155,7 +156,10 @@ def grade_main(argv: list[str]) -> int:
         parser.add_argument("--timings", default=None, metavar="FILE",
                             help="write where each submission's time went (JSON), for profiling")
         args = parser.parse_args(argv)
-        jobs = _jobs(args.jobs)
+        from .forked import default_mode
+
+        args.kernels = args.kernels or default_mode()
+        jobs = _jobs(args.jobs, args.kernels)
         if args.timeout is not None and args.timeout < 1:
             raise UsageError(f"--timeout must be at least 1 second, got {args.timeout}")
         course = _course(args.course)
@@ -181,17 +185,14 @@ def _grade(course: Course, assignment: str, students: list[str], jobs: int, args
     jobs = min(jobs, len(students))
     progress = Progress(len(students))
     progress.start(f"grading {len(students)} submissions of {assignment}, {jobs} at a time"
-                   f" ({getattr(args, 'kernels', None) or 'default'} kernels)")
+                   f" ({args.kernels} kernels)")
 
     def shown(outcome) -> None:
         detail = (f"{outcome.score:g}/{outcome.max_score:g}" if outcome.graded else outcome.status)
         progress.advance(outcome.student, outcome.graded, detail)
 
-    from .forked import default_mode
-
-    kernels = getattr(args, "kernels", None) or default_mode()
     run = GradingRun(course, assignment, students, jobs, None, args.timeout, on_result=shown,
-                     kernels=kernels)
+                     kernels=args.kernels)
     run.prepare()
     with contextlib.ExitStack() as stack:
         stack.enter_context(_terminate_cleanly())
