@@ -38,7 +38,7 @@ from matplotlib.ft2font import FT2Font
 from matplotlib.legend import Legend
 from matplotlib.text import Text
 from matplotlib.textpath import text_to_path
-from matplotlib.transforms import blended_transform_factory
+from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 from PIL import Image
 
 PALETTE: dict[str, str] = {
@@ -110,7 +110,8 @@ def new_figure(
 
 EDGE_PAD_IN = 0.06  # space left at the figure's edges (inches)
 GAP_IN = 0.15  # between the decorations of neighbouring axes (inches)
-LINE = 1.25  # a line of text is this many times its font size tall
+LINE_HEIGHT = 1.17  # one line of text is this many times its font size tall ("lp" in DejaVu)
+LINE_SPACING = 1.2  # and each further line adds this many (matplotlib's default spacing)
 
 
 @functools.lru_cache(maxsize=64)
@@ -133,7 +134,8 @@ def text_size_in(text: str, size: object = "medium", weight: str = "normal") -> 
     points = _points(size)
     lines = str(text).split("\n")
     width = max(_text_width_pt(line, points, str(weight)) for line in lines)
-    return width / 72 * 1.04, len(lines) * points * LINE / 72
+    height = points * (LINE_HEIGHT + LINE_SPACING * (len(lines) - 1))
+    return width / 72 * 1.04, height / 72
 
 
 def _text_in(text: Text) -> tuple[float, float]:
@@ -187,6 +189,7 @@ def _needs(ax: Axes) -> dict[str, float]:
         top_pos, top_label = max(y_ticks)
         if top_pos > 0.97:  # the top label sticks out above the axes by half its height
             need["top"] = text_size_in(top_label, y_size)[1] / 2
+    need["ylabel_at"] = need["left"] + label_pad  # how far left of the axes the label goes
     ylabel_w = _text_in(ax.yaxis.label)[1]  # the label is turned: its height is its width
     if ylabel_w:
         need["left"] += ylabel_w + label_pad
@@ -197,6 +200,7 @@ def _needs(ax: Axes) -> dict[str, float]:
         last_pos, last_label = max(x_ticks)
         if last_pos > 0.95:  # the last label sticks out to the right by up to half its width
             need["right"] = text_size_in(last_label, x_size)[0] / 2
+    need["xlabel_at"] = need["bottom"] + label_pad
     below = _text_in(ax.xaxis.label)[1]
     if x_offset:
         below = max(below, text_size_in(x_offset, x_size)[1])
@@ -273,6 +277,16 @@ def fit_layout(
         bottom=bottom_in / height, top=1 - top_in / height,
         wspace=wgap / axes_w, hspace=hgap / axes_h,
     )
+    # The axis labels go where the measured tick labels end, as matplotlib would put them;
+    # placed here, matplotlib does not measure every tick label again at each draw to do it.
+    for row, row_needs in zip(rows, needs, strict=True):
+        for ax, need in zip(row, row_needs, strict=True):
+            if ax.yaxis.get_label_position() == "left":
+                ax.yaxis.set_label_coords(0.0, 0.5, transform=ax.transAxes + ScaledTranslation(
+                    -need["ylabel_at"], 0.0, fig.dpi_scale_trans))
+            if ax.xaxis.get_label_position() == "bottom":
+                ax.xaxis.set_label_coords(0.5, 0.0, transform=ax.transAxes + ScaledTranslation(
+                    0.0, -need["xlabel_at"], fig.dpi_scale_trans))
 
 
 # --------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
-from matplotlib.ticker import EngFormatter, MaxNLocator, MultipleLocator
+from matplotlib.ticker import AutoLocator, EngFormatter, MaxNLocator, MultipleLocator
 
 from interview_lab.capacity import (
     AutoscalingRun,
@@ -122,59 +122,99 @@ def design_budget(phases: Sequence[DesignPhase]) -> Figure:
 # --------------------------------------------------------------------------------------
 
 
+class AutoscalingPlot:
+    """The figure of :func:`autoscaling_run`, made once and redrawn with each new run.
+
+    The autoscaling widget keeps one: its two axes, their ticks and the lines are made once;
+    :meth:`update` sets the data, the limits, the shading of unserved minutes and the legends.
+    """
+
+    def __init__(self) -> None:
+        fig, top = new_figure(" ", "", "tasks", size=(9.0, 5.6), fixed=True)
+        grid = fig.add_gridspec(2, 1, height_ratios=(1.2, 1.0))
+        top.set_subplotspec(grid[0])
+        bottom = fig.add_subplot(grid[1], sharex=top)
+        self.fig, self.top, self.bottom = fig, top, bottom
+        (self.billed,) = top.step([], [], where="post", color=PALETTE["orange"],
+                                  label="billed (running + starting)")
+        (self.running,) = top.step([], [], where="post", color=PALETTE["blue"], linewidth=2,
+                                   label="running (serving)")
+        self.min_line = top.axhline(0, color=PALETTE["black"], linestyle=":", linewidth=1)
+        self.max_line = top.axhline(0, color=PALETTE["black"], linestyle=":", linewidth=1)
+        top.yaxis.set_major_locator(MaxNLocator(integer=True))
+        self.max_text = top.text(0, 0, " max", va="center", ha="left", fontsize=8)
+        self.min_text = top.text(0, 0, " min", va="center", ha="left", fontsize=8)
+        (self.cpu,) = bottom.plot([], [], color=PALETTE["blue"], linewidth=1,
+                                  label="CPU per running task")
+        self.target = bottom.axhline(0, color=PALETTE["green"], linestyle="--")
+        bottom.set_ylim(0, 105)
+        bottom.set_ylabel("CPU per task (%)")
+        bottom.set_xlabel("time since the start (minutes)")
+        top.tick_params(labelbottom=False)
+        self.shading: list = []
+        self.legends: list = []
+
+    def update(self, run: AutoscalingRun, title: str | None = None) -> Figure:
+        """Draw ``run`` (see :func:`autoscaling_run`) and return the figure."""
+        top, bottom = self.top, self.bottom
+        top.set_title(
+            title or f"Target tracking at {run.target_cpu_pct:g} % CPU over {run.minutes} minutes",
+            y=1.0)
+        minutes = np.arange(run.minutes)
+        short = np.asarray(run.unserved_pct) > 0
+        self.billed.set_data(minutes, run.billed_tasks)
+        self.running.set_data(minutes, run.running)
+        self.min_line.set_ydata([run.min_tasks, run.min_tasks])
+        self.max_line.set_ydata([run.max_tasks, run.max_tasks])
+        top.set_ylim(0, run.max_tasks + 1)
+        self.max_text.set_position((minutes[-1], run.max_tasks))
+        self.min_text.set_position((minutes[-1], run.min_tasks))
+        self.cpu.set_data(minutes, run.cpu_per_task_pct)
+        self.target.set_ydata([run.target_cpu_pct, run.target_cpu_pct])
+        self.target.set_label(f"target {run.target_cpu_pct:g} %")
+
+        for artist in self.shading + self.legends:
+            artist.remove()
+        self.shading, self.legends = [], []
+        if short.any():
+            self.shading = [
+                ax.fill_between(minutes, 0, 1, where=short, step="post",
+                                color=PALETTE["vermillion"], alpha=0.25,
+                                transform=ax.get_xaxis_transform(), linewidth=0)
+                for ax in (top, bottom)
+            ]
+        for ax in (top, bottom):  # x limits from the minutes (the same for every series)
+            ax.ignore_existing_data_limits = True
+            ax.update_datalim(np.column_stack([minutes, np.zeros(len(minutes))]), updatey=False)
+        top.autoscale_view(scalex=True, scaley=False)
+        if run.minutes > 120:  # whole hours, at most a dozen labels (a day: every 2 hours)
+            step = next((s for s in HOUR_STEPS_MIN if run.minutes / s <= 12), None)
+            bottom.xaxis.set_major_locator(
+                MultipleLocator(step) if step else MaxNLocator(12, steps=[1, 2, 3, 6, 10]))
+        else:
+            bottom.xaxis.set_major_locator(AutoLocator())
+
+        handles, labels = top.get_legend_handles_labels()
+        if short.any():
+            handles.append(Patch(color=PALETTE["vermillion"], alpha=0.25))
+            labels.append("demand not served")
+        self.legends = [
+            top.legend(handles, labels, loc="upper left", fontsize=8, ncol=3),
+            bottom.legend([self.cpu, self.target], [self.cpu.get_label(),
+                                                    self.target.get_label()],
+                          loc="lower left", fontsize=8, ncol=2),
+        ]
+        fit_layout(self.fig, [[top], [bottom]], right=text_size_in(" max", 8)[0])
+        return self.fig
+
+
 def autoscaling_run(run: AutoscalingRun, title: str | None = None) -> Figure:
     """Tasks (top) and CPU per running task (bottom), minute by minute.
 
-    Minutes with demand the running tasks could not serve are shaded in both panels.
+    Minutes with demand the running tasks could not serve are shaded in both panels. (The
+    autoscaling widget keeps an :class:`AutoscalingPlot` instead, which redraws faster.)
     """
-    fig, top = new_figure(
-        title or f"Target tracking at {run.target_cpu_pct:g} % CPU over {run.minutes} minutes",
-        "",
-        "tasks",
-        size=(9.0, 5.6),
-        fixed=True,
-    )
-    grid = fig.add_gridspec(2, 1, height_ratios=(1.2, 1.0))
-    top.set_subplotspec(grid[0])
-    bottom = fig.add_subplot(grid[1], sharex=top)
-    minutes = np.arange(run.minutes)
-    short = np.asarray(run.unserved_pct) > 0
-
-    top.step(minutes, run.billed_tasks, where="post", color=PALETTE["orange"],
-             label="billed (running + starting)")
-    top.step(minutes, run.running, where="post", color=PALETTE["blue"], linewidth=2,
-             label="running (serving)")
-    top.axhline(run.min_tasks, color=PALETTE["black"], linestyle=":", linewidth=1)
-    top.axhline(run.max_tasks, color=PALETTE["black"], linestyle=":", linewidth=1)
-    top.set_ylim(0, run.max_tasks + 1)
-    top.yaxis.set_major_locator(MaxNLocator(integer=True))
-    top.text(minutes[-1], run.max_tasks, " max", va="center", ha="left", fontsize=8)
-    top.text(minutes[-1], run.min_tasks, " min", va="center", ha="left", fontsize=8)
-
-    bottom.plot(minutes, run.cpu_per_task_pct, color=PALETTE["blue"], linewidth=1,
-                label="CPU per running task")
-    bottom.axhline(run.target_cpu_pct, color=PALETTE["green"], linestyle="--",
-                   label=f"target {run.target_cpu_pct:g} %")
-    bottom.set_ylim(0, 105)
-    bottom.set_ylabel("CPU per task (%)")
-    bottom.set_xlabel("time since the start (minutes)")
-    for ax in (top, bottom):
-        if short.any():
-            ax.fill_between(minutes, 0, 1, where=short, step="post", color=PALETTE["vermillion"],
-                            alpha=0.25, transform=ax.get_xaxis_transform(), linewidth=0)
-    handles, labels = top.get_legend_handles_labels()
-    if short.any():
-        handles.append(Patch(color=PALETTE["vermillion"], alpha=0.25))
-        labels.append("demand not served")
-    top.legend(handles, labels, loc="upper left", fontsize=8, ncol=3)
-    bottom.legend(loc="lower left", fontsize=8, ncol=2)
-    if run.minutes > 120:  # whole hours, at most a dozen labels (a day: every 2 hours)
-        step = next((s for s in HOUR_STEPS_MIN if run.minutes / s <= 12), None)
-        bottom.xaxis.set_major_locator(
-            MultipleLocator(step) if step else MaxNLocator(12, steps=[1, 2, 3, 6, 10]))
-    top.tick_params(labelbottom=False)
-    fit_layout(fig, [[top], [bottom]], right=text_size_in(" max", 8)[0])
-    return fig
+    return AutoscalingPlot().update(run, title)
 
 
 def monthly_costs(costs_usd: Mapping[str, float], title: str) -> Figure:

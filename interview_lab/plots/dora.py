@@ -217,8 +217,9 @@ class WeeklyTrendPlot:
             values = rows[column].to_numpy(dtype=float)
             _set_panel(ax, parts, weeks, values, metric, log, window, report_year)
         first = self.axes[0]
-        for ax in self.axes:
-            ax.relim()
+        for ax in self.axes:  # x limits from the weeks alone (relim would weigh every band too)
+            ax.ignore_existing_data_limits = True
+            ax.update_datalim(np.column_stack([weeks, np.zeros(len(weeks))]), updatey=False)
         first.autoscale_view(scalex=True, scaley=False)
         # The dates are chosen once here rather than by a date locator at every draw of the
         # four panels (the same ticks AutoDateLocator(minticks=3, maxticks=7) picks).

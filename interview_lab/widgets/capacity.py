@@ -223,6 +223,7 @@ class AutoscalingWidget(LabWidget):
             options=_fargate_sizes(), value=(0.25, 0.5), description="Fargate task size",
             style=WIDE, layout=w.Layout(width="340px"),
         )
+        self._plot: plots.AutoscalingPlot | None = None
         load = [self.shape, self.base_pct, self.peak_pct, self.noise_pct, self.minutes,
                 self.task_size]
         policy = [self.target_cpu_pct, self.min_tasks, self.max_tasks, self.scale_out_cooldown_s,
@@ -295,7 +296,9 @@ class AutoscalingWidget(LabWidget):
             "ECS has no control-plane charge; EKS charges per cluster on top of the same "
             "tasks.</p>"
         )
-        return behaviour + costs + platforms + note, plots.autoscaling_run(run)
+        if self._plot is None:  # made once, then updated: much cheaper than a new figure
+            self._plot = plots.AutoscalingPlot()
+        return behaviour + costs + platforms + note, self._plot.update(run)
 
 
 # --------------------------------------------------------------------------------------

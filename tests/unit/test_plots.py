@@ -267,3 +267,15 @@ def test_widget_speed_benchmark_lists_every_widget_with_a_plot():
     }
     benchmark = (root / "benchmarks" / "test_widget_speed.py").read_text()
     assert {w for w in widgets if f'Case("{w}"' not in benchmark} == set()
+
+
+def test_autoscaling_widget_updates_draw_what_a_new_figure_draws():
+    widget = AutoscalingWidget()
+    from interview_lab.plots import capacity as capacity_plots
+
+    for name, value in [("minutes", 60), ("max_tasks", 4), ("minutes", 10080),
+                        ("peak_pct", 900.0), ("minutes", 1440)]:
+        getattr(widget, name).value = value
+        assert widget.last_error is None, widget.last_error
+        fresh = capacity_plots.autoscaling_run(widget.calculate().run)
+        assert np.array_equal(_pixels(bytes(widget.figure.value)), _pixels(to_png(fresh))), name
