@@ -110,7 +110,7 @@ def _limits(values: np.ndarray, window_value: float | None, log: bool) -> tuple[
 
 @dataclass
 class _Panel:
-    bands: dict[str, Rectangle]  # one per tier, behind the data (hidden when out of view)
+    bands: list[Rectangle]  # the tier bands behind the data (spares hidden)
     line: Line2D  # the weekly values
     window: Line2D  # the whole window's value (dashed)
 
@@ -125,13 +125,17 @@ def _set_panel(ax: Axes, parts: _Panel, weeks: np.ndarray, values: np.ndarray, m
     if metric == "deployment_frequency":
         high = max(high, 8.0)  # keep the once-per-day cut-off in view
     ax.set_ylim(low, high)
-    bands = {tier: (band_low, band_high) for tier, band_low, band_high
-             in tier_bands(metric, report_year)}
-    for tier, band in parts.bands.items():
-        band_low, band_high = bands.get(tier, (0.0, 0.0))
+    bands = tier_bands(metric, report_year)
+    while len(parts.bands) < len(bands):
+        parts.bands.append(ax.add_patch(Rectangle(
+            (0.0, 1.0), 1.0, 1.0, transform=ax.get_yaxis_transform(),  # x across, y in data
+            alpha=BAND_ALPHA, linewidth=0, zorder=0)))
+    for i, band in enumerate(parts.bands):
+        tier, band_low, band_high = bands[i] if i < len(bands) else ("", 0.0, 0.0)
         bottom, top = max(band_low, low), min(band_high, high)
         band.set_visible(top > bottom)
         if top > bottom:
+            band.set_color(TIER_COLOURS[tier])
             band.set_y(bottom)
             band.set_height(top - bottom)
     parts.line.set_data(weeks, values)
@@ -167,18 +171,11 @@ class WeeklyTrendPlot:
                 ax.yaxis.set_major_formatter(FuncFormatter(_hours_tick))
             if metric == "change_failure_rate":
                 ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
-            transform = ax.get_yaxis_transform()  # x across the axes, y in data
-            bands = {
-                tier: ax.add_patch(Rectangle((0.0, 1.0), 1.0, 1.0, transform=transform,
-                                             color=TIER_COLOURS[tier], alpha=BAND_ALPHA,
-                                             linewidth=0, zorder=0))
-                for tier in TIERS
-            }
             (line,) = ax.plot([], [], color=PALETTE["blue"], marker="o", markersize=3.5,
                               linewidth=1.4, zorder=3)
             window = ax.axhline(1.0, color=PALETTE["black"], linestyle="--", linewidth=1.1,
                                 zorder=4)  # shown or hidden by update (after the legend copies it)
-            self.panels.append(_Panel(bands, line, window))
+            self.panels.append(_Panel([], line, window))  # bands: added by the first update
             ax.grid(axis="x", visible=False)
             ax.tick_params(axis="x", labelsize=8)
             ax.set_title(title, y=1.0)  # a fixed height: see new_figure
