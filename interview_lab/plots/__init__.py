@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 import io
 import math
+import threading
 from collections.abc import Sequence
 
 import matplotlib
@@ -367,6 +368,9 @@ class _SharedRendererCanvas(FigureCanvasAgg):
         return renderer
 
 
+_DRAW_LOCK = threading.Lock()  # figures of one size share a renderer: one draw at a time
+
+
 def _png(fig: Figure) -> bytes:
     dpi = matplotlib.rcParams["savefig.dpi"]
     if dpi != "figure" and dpi != fig.dpi:
@@ -374,13 +378,14 @@ def _png(fig: Figure) -> bytes:
     if not isinstance(fig.canvas, _SharedRendererCanvas):
         _SharedRendererCanvas(fig)
     canvas = fig.canvas
-    canvas.draw()  # runs the figure's layout engine first, if it has one
-    image = Image.frombuffer("RGBA", canvas.get_width_height(physical=True),
-                             canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
-    if fig.patch.get_alpha() in (None, 1.0) and fig.get_facecolor()[3] == 1.0:
-        image = image.convert("RGB")  # opaque: a quarter less to compress
-    buffer = io.BytesIO()
-    image.save(buffer, format="png", compress_level=1, dpi=(fig.dpi, fig.dpi))
+    with _DRAW_LOCK:
+        canvas.draw()  # runs the figure's layout engine first, if it has one
+        image = Image.frombuffer("RGBA", canvas.get_width_height(physical=True),
+                                 canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+        if fig.patch.get_alpha() in (None, 1.0) and fig.get_facecolor()[3] == 1.0:
+            image = image.convert("RGB")  # opaque: a quarter less to compress
+        buffer = io.BytesIO()
+        image.save(buffer, format="png", compress_level=1, dpi=(fig.dpi, fig.dpi))
     return buffer.getvalue()
 
 
