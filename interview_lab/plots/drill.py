@@ -31,7 +31,8 @@ class _BarPlot:
 
     The bars, axes and ticks stay; :meth:`update` sets the bars' lengths and colours and
     writes their value labels again, which is several times cheaper than a new figure.
-    ``categories`` are the bar labels: a table with other categories needs a new plot.
+    ``categories`` are the bar labels: a table with other categories needs a new plot;
+    :meth:`shows` tells whether a table would draw what is drawn already.
     """
 
     horizontal = False
@@ -43,11 +44,22 @@ class _BarPlot:
         draw = ax.barh if self.horizontal else ax.bar
         self.bars = draw(categories, zeros, color=colours)
         self.labels: list = []
+        self.shown: tuple | None = None  # (values, colours) last drawn
 
     def matches(self, categories: list[str]) -> bool:
         return categories == self.categories
 
+    def bars_of(self, table: pd.DataFrame) -> tuple[list[float], list[str] | None]:
+        """The bar lengths (and colours, if they vary) ``table`` draws."""
+        raise NotImplementedError
+
+    def shows(self, table: pd.DataFrame) -> bool:
+        """Whether the plot already draws ``table`` (so a redraw would change nothing)."""
+        values, colours = self.bars_of(table)
+        return self.shown == (tuple(values), None if colours is None else tuple(colours))
+
     def _set(self, values: list[float], colours: list[str] | None = None) -> None:
+        self.shown = (tuple(values), None if colours is None else tuple(colours))
         for i, (bar, value) in enumerate(zip(self.bars, values, strict=True)):
             if self.horizontal:
                 bar.set_width(value)
@@ -85,8 +97,11 @@ class BoxesPlot(_BarPlot):
             for box, days in zip(counts["box"], counts["interval_days"], strict=True)
         ]
 
+    def bars_of(self, counts: pd.DataFrame) -> tuple[list[float], None]:
+        return counts["cards"].tolist(), None
+
     def update(self, counts: pd.DataFrame) -> Figure:
-        self._set(counts["cards"].tolist())
+        self._set(*self.bars_of(counts))
         self.ax.set_ylim(0, max(1, int(counts["cards"].max())) * 1.15)
         fit_layout(self.fig, [[self.ax]])
         return self.fig
@@ -111,8 +126,11 @@ class ForecastPlot(_BarPlot):
     def categories_of(forecast: pd.DataFrame) -> list[str]:
         return [stamp.strftime("%a\n%d %b") for stamp in forecast["date"]]
 
+    def bars_of(self, forecast: pd.DataFrame) -> tuple[list[float], None]:
+        return forecast["due"].tolist(), None
+
     def update(self, forecast: pd.DataFrame) -> Figure:
-        self._set(forecast["due"].tolist())
+        self._set(*self.bars_of(forecast))
         self.ax.set_ylim(0, max(1, int(forecast["due"].max())) * 1.15)
         fit_layout(self.fig, [[self.ax]])
         return self.fig
@@ -149,10 +167,13 @@ class ReadinessPlot(_BarPlot):
     def categories_of(table: pd.DataFrame) -> list[str]:
         return table["area"].iloc[::-1].tolist()  # the first area on top
 
-    def update(self, table: pd.DataFrame) -> Figure:
+    def bars_of(self, table: pd.DataFrame) -> tuple[list[float], list[str]]:
         ordered = table.iloc[::-1]
-        self._set(ordered["readiness_pct"].tolist(),
-                  [BAND_COLOURS.get(band, NEW_COLOUR) for band in ordered["band"]])
+        return (ordered["readiness_pct"].tolist(),
+                [BAND_COLOURS.get(band, NEW_COLOUR) for band in ordered["band"]])
+
+    def update(self, table: pd.DataFrame) -> Figure:
+        self._set(*self.bars_of(table))
         fit_layout(self.fig, [[self.ax]], beside=self.legend)
         return self.fig
 

@@ -343,7 +343,8 @@ class DrillWidget(LabWidget):
             return  # the filters changed, the progress did not: the plots stand
         self._plotted = self.progress
         tables = self.calculate()
-        # Each plot is made once and then updated (much cheaper than a new figure); a table
+        # Each plot is made once and then updated (much cheaper than a new figure), and only
+        # when its bars changed (a missed new card leaves the readiness as it was); a table
         # with other bars (the forecast after midnight, say) gets a new plot.
         for name, kind, table, image in (
             ("boxes", drill_plots.BoxesPlot, tables.boxes, self.boxes_image),
@@ -352,6 +353,8 @@ class DrillWidget(LabWidget):
         ):
             plot = self._plots.get(name)
             if plot is not None and plot.matches(kind.categories_of(table)):
+                if plot.shows(table) and image.value:
+                    continue
                 figure = plot.update(table)
             else:
                 plot = self._plots[name] = kind(table)

@@ -279,3 +279,25 @@ def test_autoscaling_widget_updates_draw_what_a_new_figure_draws():
         assert widget.last_error is None, widget.last_error
         fresh = capacity_plots.autoscaling_run(widget.calculate().run)
         assert np.array_equal(_pixels(bytes(widget.figure.value)), _pixels(to_png(fresh))), name
+
+
+def test_drill_widget_redraws_only_the_plots_whose_bars_changed(tmp_path):
+    from datetime import datetime
+
+    from interview_lab.widgets.drill import DrillWidget
+
+    widget = DrillWidget(progress_path=tmp_path / "progress.json", on=TODAY,
+                         now=lambda: datetime(2026, 3, 2, 9, 30), seed=5, count=3)
+    images = {"boxes": widget.boxes_image, "forecast": widget.forecast_image,
+              "readiness": widget.readiness_image}
+    before = {name: bytes(image.value) for name, image in images.items()}
+    widget.reveal_button.click()
+    widget.grade_buttons["missed"].click()  # a new card to box 1: mastery 0, readiness as it was
+    after = {name: bytes(image.value) for name, image in images.items()}
+    assert after["boxes"] != before["boxes"] and after["forecast"] != before["forecast"]
+    assert after["readiness"] == before["readiness"]
+    tables = widget.calculate()
+    for name, kind, table in (("boxes", drill_plots.BoxesPlot, tables.boxes),
+                              ("forecast", drill_plots.ForecastPlot, tables.forecast),
+                              ("readiness", drill_plots.ReadinessPlot, tables.readiness)):
+        assert np.array_equal(_pixels(after[name]), _pixels(to_png(kind(table).fig))), name
