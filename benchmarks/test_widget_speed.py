@@ -116,7 +116,8 @@ CASES = [
     Case("PlannerWidget", lambda home: PlannerWidget(today=TODAY)),
     Case("StarCoachWidget", lambda home: StarCoachWidget()),
     Case("DrillWidget", _drill,
-         callback=lambda widget: widget.grade("partial"), setup=_drill_reveal,
+         # "nailed": a new card goes to box 2, so all three plots change and are redrawn
+         callback=lambda widget: widget.grade("nailed"), setup=_drill_reveal,
          images=lambda w: [w.boxes_image, w.forecast_image, w.readiness_image]),
     Case("RedFlagQuizWidget", lambda home: _quiz(), computation=_quiz_computation,
          callback=_quiz_answer, images=lambda widget: []),
