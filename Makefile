@@ -55,7 +55,7 @@ lint: $(DEV_STAMP)
 # pytest exits 5 when it collected nothing: that is a failure here, as is any other non-zero status.
 test: $(DEV_STAMP) $(HUB_STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python tests/run_sessions.py
 
 bench: $(DEV_STAMP)
 	$(BIN)/python -m pytest benchmarks -p no:nbval --benchmark-only -o addopts="" -q

@@ -1,4 +1,10 @@
-"""The grading harness: runs nbgrader itself on a temporary copy of a course.
+"""The grading harness: grades with nbgrader itself on a temporary copy of a course.
+
+Submissions are graded with the course's grade command (``python -m interview_lab grade``,
+forked kernels), which runs nbgrader's own ``Autograde`` converter through its Python API for
+every submission; ``autograde(..., grader="nbgrader")`` runs ``nbgrader autograde`` from
+nbgrader's command line instead, one submission after another, and a test checks on a real
+assignment's corpus that both give every student the same per-cell scores.
 
 Every assignment under ``source/`` goes through the same checks (see ``test_assignments.py``):
 the committed ``release/`` is exactly what ``nbgrader generate_assignment`` makes, the solution
@@ -148,11 +154,14 @@ class Graded:
 
 
 def autograde(
-    course: Path, assignment: str, submissions: dict[str, Path], cell_timeout_s: float = CORPUS_CELL_TIMEOUT_S
+    course: Path, assignment: str, submissions: dict[str, Path], cell_timeout_s: float = CORPUS_CELL_TIMEOUT_S,
+    grader: str = "course",
 ) -> dict[str, Graded]:
     """Place each submission (a notebook or a folder of files) under ``submitted/`` and autograde.
 
-    Runs ``nbgrader autograde`` once for all of them, then reads the scores from the gradebook.
+    ``grader="course"``: the course's grade command, two submissions at a time with forked
+    kernels; ``grader="nbgrader"``: ``nbgrader autograde`` once for all of them. Then reads the
+    scores from the gradebook.
     """
     from nbgrader.api import Gradebook, MissingEntry
 
@@ -171,7 +180,11 @@ def autograde(
         else:
             dest.mkdir(parents=True)
             shutil.copy2(src, dest / src.name)
-    nbgrader(course, "autograde", assignment, "--create", "--force", f"--Execute.timeout={cell_timeout_s}", check=False)
+    if grader == "nbgrader":
+        nbgrader(course, "autograde", assignment, "--create", "--force", f"--Execute.timeout={cell_timeout_s}",
+                 check=False)
+    else:
+        grade_with_the_course_command(course, assignment, cell_timeout_s)
     results = {}
     with Gradebook("sqlite:///" + str(course / "gradebook.db")) as gb:
         for student in submissions:
@@ -188,6 +201,20 @@ def autograde(
             graded = (course / "autograded" / student / assignment).is_dir()
             results[student] = Graded(student, sum(per_cell.values()) if graded else None, auto_max, per_cell)
     return results
+
+
+def grade_with_the_course_command(course: Path, assignment: str, cell_timeout_s: float, kernels: str = "forked",
+                                  jobs: int = 2) -> subprocess.CompletedProcess[str]:
+    """``python -m interview_lab grade`` on ``course`` (exit 0 or 1: some submissions failing is
+    a result; anything else is an error here)."""
+    command = [sys.executable, "-m", "interview_lab", "grade", assignment, "--course", str(course),
+               "--jobs", str(jobs), "--timeout", str(int(cell_timeout_s)), "--kernels", kernels]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--grant-traverse")  # the interpreter may sit under a folder closed to others
+    result = subprocess.run(command, cwd=REPO, env=environment(), capture_output=True, text=True, timeout=1800)
+    if result.returncode not in (0, 1):
+        raise RuntimeError(f"grading {assignment} failed:\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}")
+    return result
 
 
 @dataclass(frozen=True)
@@ -217,7 +244,7 @@ def cases(assignment: str, root: Path = SUBMISSIONS) -> list[Case]:
     return found
 
 
-def grade_assignment(root: Path, assignment: str, work: Path) -> tuple[dict[str, Graded], list[str]]:
+def grade_assignment(root: Path, assignment: str, work: Path, grader: str = "course") -> tuple[dict[str, Graded], list[str]]:
     """Regenerate the release in a copy of ``root`` and grade solution, blank and every case.
 
     Returns the results by student id (``solution``, ``blank`` and ``case-<name>``) and the
@@ -249,7 +276,7 @@ def grade_assignment(root: Path, assignment: str, work: Path) -> tuple[dict[str,
     subs["blank"] = blank_dir
     for case in cases(assignment, root / "tests" / "submissions"):
         subs[f"case-{case.name}"] = case.folder
-    return autograde(course, assignment, subs), differences
+    return autograde(course, assignment, subs, grader=grader), differences
 
 
 def main(argv: list[str]) -> int:

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+from pathlib import Path
+
 import harness
 import pytest
+from test_instructor_support import make_course, remove_course, run_cli, tree_digest
+
+from interview_lab.instructor.cli import grade_main
 
 ASSIGNMENTS = harness.assignments()
 CASES = [case for a in ASSIGNMENTS for case in harness.cases(a)]
@@ -53,3 +60,79 @@ def test_wrong_submission_scores_in_its_declared_range(graded, case):
 
 def test_release_holds_no_solution_or_hidden_test_text():
     assert harness.leaked_markers(harness.REPO / "release") == []
+
+
+# ------------------------------------------------- the same grades, however a corpus is graded
+
+
+def _harness_submissions(course: Path, assignment: str) -> list[str]:
+    """The submissions the grading harness grades, placed under submitted/ (same ids)."""
+    release = course / "release" / assignment
+    solution = course / "submitted" / "solution" / assignment
+    solution.mkdir(parents=True)
+    for notebook in (course / "source" / assignment).glob("*.ipynb"):
+        shutil.copy2(notebook, solution / notebook.name)
+    for extra in release.iterdir():
+        if not extra.name.endswith(".ipynb"):
+            (shutil.copytree if extra.is_dir() else shutil.copy2)(extra, solution / extra.name)
+    shutil.copytree(release, course / "submitted" / "blank" / assignment)
+    for case in harness.cases(assignment):
+        put = course / "submitted" / f"case-{case.name}" / assignment
+        shutil.copytree(case.folder, put, ignore=shutil.ignore_patterns("expected.json", ".ipynb_checkpoints"))
+    return sorted(p.name for p in (course / "submitted").iterdir())
+
+
+def _per_cell(course: Path, assignment: str) -> dict[str, dict[str, float]]:
+    from nbgrader.api import Gradebook
+
+    auto = {}
+    for notebook in (course / "source" / assignment).glob("*.ipynb"):
+        auto.update(harness.auto_graded_cells(notebook))
+    out = {}
+    with Gradebook("sqlite:///" + str(course / "gradebook.db")) as gb:
+        for sub in gb.find_assignment(assignment).submissions:
+            if not (course / "autograded" / sub.student.id / assignment).is_dir():
+                continue
+            out[sub.student.id] = {g.name: float(g.auto_score or 0.0) for nb in sub.notebooks
+                                   for g in nb.grades if g.name in auto}
+    return out
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_fresh_kernels_give_the_forked_kernels_grades_on_each_corpus(graded, assignment):
+    """The harness graded solution, blank and every wrong submission with forked kernels; the
+    grade command with fresh kernels (a new Python process per kernel) must give every student
+    the same per-cell scores, and leave submitted/ as it was."""
+    forked, _ = graded(harness.REPO, assignment)
+    course = make_course()
+    try:
+        for name in ("source", "release"):
+            shutil.rmtree(course / name)
+            shutil.copytree(harness.REPO / name / assignment, course / name / assignment)
+        students = _harness_submissions(course, assignment)
+        before = tree_digest(course / "submitted")
+        args = [assignment, "--course", str(course), "--jobs", "2", "--timeout", str(harness.CORPUS_CELL_TIMEOUT_S),
+                "--kernels", "fresh"]
+        status, out, err = run_cli(grade_main, args + (["--grant-traverse"] if os.geteuid() == 0 else []))
+        assert tree_digest(course / "submitted") == before
+        ours = _per_cell(course, assignment)
+        theirs = {s: g.per_cell for s, g in forked.items() if g.auto_score is not None}
+        assert set(students) == set(forked)
+        assert ours == theirs, out
+        assert status == (0 if len(theirs) == len(forked) else 1), out + err
+    finally:
+        remove_course(course)
+
+
+SEQUENTIAL = "ps1-back-of-envelope"
+
+
+@pytest.mark.skipif(SEQUENTIAL not in ASSIGNMENTS, reason=f"no {SEQUENTIAL} in source/")
+def test_nbgrader_autograde_gives_the_harness_grades(graded):
+    """nbgrader's own ``autograde`` command, one submission after another with a fresh kernel in
+    the course folder, gives every student of a real corpus the grades the harness got."""
+    ours, _ = graded(harness.REPO, SEQUENTIAL)
+    theirs, _ = graded(harness.REPO, SEQUENTIAL, grader="nbgrader")
+    assert set(ours) == set(theirs)
+    assert {s: (g.auto_score, g.per_cell) for s, g in ours.items()} == {
+        s: (g.auto_score, g.per_cell) for s, g in theirs.items()}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -67,12 +68,16 @@ def test_release_fetch_submit_collect_grade_feedback(tmp_path):
             return nbgrader(course, *args, f"--course={course_id}", f"--Exchange.root={exchange}",
                             f"--Exchange.cache={tmp_path / 'caches' / student}", cwd=home)
 
-        for student, (answers, _) in STUDENTS.items():
+        def hand_in(student: str) -> None:
             as_student(student, "fetch_assignment", ASSIGNMENT)
             notebook = tmp_path / "students" / student / ASSIGNMENT / "tiny.ipynb"
             assert notebook.is_file()
-            _fill(notebook, answers)
+            _fill(notebook, STUDENTS[student][0])
             as_student(student, "submit", ASSIGNMENT, f"--student={student}")
+
+        # The students work at the same time, each in their own folder and cache.
+        with ThreadPoolExecutor(max_workers=len(STUDENTS)) as pool:
+            list(pool.map(hand_in, STUDENTS))
 
         # The due date passes after everyone handed in: on time, and feedback may go out.
         now = datetime.now(UTC)
@@ -89,8 +94,9 @@ def test_release_fetch_submit_collect_grade_feedback(tmp_path):
         assert status == 0, out + err
         nbgrader(course, "release_feedback", ASSIGNMENT)
 
+        with ThreadPoolExecutor(max_workers=len(STUDENTS)) as pool:
+            list(pool.map(lambda s: as_student(s, "fetch_feedback", ASSIGNMENT, f"--student={s}"), STUDENTS))
         for student, (_, score) in STUDENTS.items():
-            as_student(student, "fetch_feedback", ASSIGNMENT, f"--student={student}")
             found = sorted((tmp_path / "students" / student / ASSIGNMENT / "feedback").glob("*/tiny.html"))
             assert len(found) == 1, f"{student} got {found}"
             html = found[0].read_text()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -340,80 +339,6 @@ def test_failure_reasons_are_one_readable_line():
                              "a", Path("."))
     assert reason == "KeyError: 'y'"
     json.dumps(reason)  # one plain line
-
-
-# ----------------------------------------------------------------- every real assignment
-
-
-def _harness_submissions(course: Path, assignment: str) -> list[str]:
-    """The submissions the grading harness grades, placed under submitted/ (same ids)."""
-    import harness
-
-    release = course / "release" / assignment
-    solution = course / "submitted" / "solution" / assignment
-    solution.mkdir(parents=True)
-    for notebook in (course / "source" / assignment).glob("*.ipynb"):
-        shutil.copy2(notebook, solution / notebook.name)
-    for extra in release.iterdir():
-        if not extra.name.endswith(".ipynb"):
-            (shutil.copytree if extra.is_dir() else shutil.copy2)(extra, solution / extra.name)
-    shutil.copytree(release, course / "submitted" / "blank" / assignment)
-    for case in harness.cases(assignment):
-        put = course / "submitted" / f"case-{case.name}" / assignment
-        shutil.copytree(case.folder, put, ignore=shutil.ignore_patterns("expected.json", ".ipynb_checkpoints"))
-    return sorted(p.name for p in (course / "submitted").iterdir())
-
-
-def _per_cell(course: Path, assignment: str) -> dict[str, dict[str, float]]:
-    import harness
-    from nbgrader.api import Gradebook
-
-    auto = {}
-    for notebook in (course / "source" / assignment).glob("*.ipynb"):
-        auto.update(harness.auto_graded_cells(notebook))
-    out = {}
-    with Gradebook("sqlite:///" + str(course / "gradebook.db")) as gb:
-        for sub in gb.find_assignment(assignment).submissions:
-            if not (course / "autograded" / sub.student.id / assignment).is_dir():
-                continue
-            out[sub.student.id] = {g.name: float(g.auto_score or 0.0) for nb in sub.notebooks
-                                   for g in nb.grades if g.name in auto}
-    return out
-
-
-def _real_assignments() -> list[str]:
-    import harness
-
-    return harness.assignments()
-
-
-@pytest.mark.parametrize("kernels", ["forked", "fresh"])
-@pytest.mark.parametrize("assignment", _real_assignments())
-def test_scores_match_nbgrader_autograde_on_each_assignments_corpus(graded, assignment, kernels):
-    """The harness grades solution, blank and every wrong submission with `nbgrader autograde`
-    (once per session); the parallel command must give every student the same per-cell scores,
-    with forked kernels and with fresh ones (so the two also agree with each other)."""
-    import harness
-
-    sequential, _ = graded(harness.REPO, assignment)
-    course = make_course()
-    try:
-        for name in ("source", "release"):
-            shutil.rmtree(course / name)
-            shutil.copytree(harness.REPO / name / assignment, course / name / assignment)
-        students = _harness_submissions(course, assignment)
-        before = tree_digest(course / "submitted")
-        args = [assignment, "--course", str(course), "--jobs", "2", "--timeout", str(harness.CORPUS_CELL_TIMEOUT_S),
-                "--kernels", kernels]
-        status, out, err = run_cli(grade_main, args + (["--grant-traverse"] if os.geteuid() == 0 else []))
-        assert tree_digest(course / "submitted") == before
-        ours = _per_cell(course, assignment)
-        theirs = {s: g.per_cell for s, g in sequential.items() if g.auto_score is not None}
-        assert set(students) == set(sequential)
-        assert ours == theirs, out
-        assert status == (0 if len(theirs) == len(sequential) else 1), out + err
-    finally:
-        remove_course(course)
 
 
 def test_workers_snapshot_of_a_gradebook_outside_sqlite_comes_from_source(tmp_path):

@@ -7,6 +7,8 @@ and which course files it can read; a second student is graded beside it. Tests 
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import stat
@@ -77,6 +79,25 @@ print("REPORT=" + json.dumps(REPORT))
 RATIO = 20'''
 
 
+@contextlib.contextmanager
+def no_run_opening_folders():
+    """While held, no grading run with --grant-traverse is active (they hold this lock
+    exclusively), so folders on the way to the interpreter show their resting modes."""
+    from interview_lab.instructor.isolation import lock_dir
+
+    fd = os.open(lock_dir() / f"{USER_PREFIX}-traverse.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _modes_at_rest(paths) -> dict:
+    with no_run_opening_folders():
+        return {p: stat.S_IMODE(p.stat().st_mode) for p in paths}
+
+
 def _report(course: Path, student: str) -> dict:
     nb = json.loads((course / "autograded" / student / ASSIGNMENT / "tiny.ipynb").read_text())
     for cell in nb["cells"]:
@@ -108,18 +129,21 @@ def probed(request):
     probe = PROBE % {"secret": SECRET, "read": read, "list": listing}
     put_submission(course, "probe", {"tiny.ipynb": filled_notebook(GOOD_BYTES, probe)})
     modes_before = {p.name: stat.S_IMODE(p.lstat().st_mode) for p in course.iterdir()}
-    traverse_before = {p: stat.S_IMODE(p.stat().st_mode) for p in Path(os.path.realpath(sys.executable)).parents}
+    with no_run_opening_folders():
+        traverse_before = {p: stat.S_IMODE(p.stat().st_mode) for p in Path(os.path.realpath(sys.executable)).parents}
     os.environ[SECRET] = "do-not-leak"
     try:
         status, out, err = run_cli(grade_main, grade_args(course, "--kernels", request.param))
     finally:
         del os.environ[SECRET]
+    users = {_report(course, "probe")["user"]}
     yield {
         "course": course, "status": status, "out": out, "err": err, "report": _report(course, "probe"),
+        "users": users,
         "modes_before": modes_before,
         "modes_after": {p.name: stat.S_IMODE(p.lstat().st_mode) for p in course.iterdir() if p.name in modes_before},
         "traverse_before": traverse_before,
-        "traverse_after": {p: stat.S_IMODE(p.stat().st_mode) for p in traverse_before},
+        "traverse_after": _modes_at_rest(traverse_before),
     }
     remove_course(course)
 
@@ -179,9 +203,9 @@ def test_processes_left_behind_are_killed(probed):
     assert not Path(f"/proc/{pid}").exists() or "sleep" not in Path(f"/proc/{pid}/cmdline").read_text()
     import pwd
 
-    for entry in pwd.getpwall():
-        if entry.pw_name.startswith(f"{USER_PREFIX}-"):
-            assert live_processes(entry.pw_uid) == [], f"processes of {entry.pw_name} outlived grading"
+    # The users this run's kernels ran as (other grading runs on the machine have their own).
+    for name in probed["users"]:
+        assert live_processes(pwd.getpwnam(name).pw_uid) == [], f"processes of {name} outlived grading"
 
 
 @needs_root
@@ -267,23 +291,35 @@ def test_sigterm_mid_run_still_kills_kernels_and_gives_permissions_back():
     import signal
     import time
 
+    import psutil
+
     course = make_course(public=True)
     try:
         put_submission(course, "looper", {"tiny.ipynb": filled_notebook(GOOD_BYTES, "while True:\n    pass")})
         generate_assignment(Course.at(course), ASSIGNMENT, release_dir=course.parent / "scratch-release")
         modes = {p.name: stat.S_IMODE(p.lstat().st_mode) for p in course.iterdir()}
-        python_dirs = {p: stat.S_IMODE(p.stat().st_mode) for p in Path(os.path.realpath(sys.executable)).parents}
+        python_dirs = _modes_at_rest(Path(os.path.realpath(sys.executable)).parents)
         env = dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
         proc = subprocess.Popen(
             [sys.executable, "-m", "interview_lab", "grade", ASSIGNMENT, "--course", str(course), "--jobs", "1",
              "--timeout", "120", "--grant-traverse"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
         )
+
+        def kernels() -> list[psutil.Process]:
+            """This run's processes that run as a grading user (its kernel), not other runs'."""
+            graders = set(pwd_users())
+            found = []
+            for child in psutil.Process(proc.pid).children(recursive=True):
+                with contextlib.suppress(psutil.Error):
+                    if child.uids().real in graders:
+                        found.append(child)
+            return found
+
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:  # wait until the looping kernel runs
-            busy = [pid for p in pwd_users() for pid in live_processes(p)]
-            if busy:
-                break
+        busy: list[psutil.Process] = []
+        while time.monotonic() < deadline and not busy:  # wait until the looping kernel runs
+            busy = kernels()
             time.sleep(0.5)
         assert busy, "no kernel started"
         time.sleep(1)
@@ -291,8 +327,9 @@ def test_sigterm_mid_run_still_kills_kernels_and_gives_permissions_back():
         out, err = proc.communicate(timeout=120)
         assert proc.returncode == 128 + signal.SIGTERM, out + err
         assert {p.name: stat.S_IMODE(p.lstat().st_mode) for p in course.iterdir() if p.name in modes} == modes
-        assert {p: stat.S_IMODE(p.stat().st_mode) for p in python_dirs} == python_dirs
-        assert [pid for p in pwd_users() for pid in live_processes(p)] == []
+        assert _modes_at_rest(python_dirs) == python_dirs
+        alive = [k.pid for k in busy if k.is_running() and k.status() != psutil.STATUS_ZOMBIE]
+        assert alive == [], "the run's kernels outlived it"
     finally:
         remove_course(course)
 
