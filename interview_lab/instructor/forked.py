@@ -357,12 +357,6 @@ class ForkedProvisioner(LocalProvisioner):
     async def terminate(self, restart: bool = False) -> None:
         await self.send_signal(signal.SIGTERM)
 
-    async def cleanup(self, restart: bool = False) -> None:
-        await super().cleanup(restart=restart)
-
-    def get_shutdown_wait_time(self, recommended: float = 5.0) -> float:
-        return recommended
-
 
 def _exists(pid: int) -> bool:
     try:
