@@ -38,7 +38,8 @@ reseeded from the OS, so children never share random numbers), writes its connec
 inside its own folder, and runs ipykernel as ``python -m ipykernel_launcher -f FILE`` would.
 
 Protocol: one JSON request per connection, one JSON reply line.
-``{"op": "spawn", "connection": {...}, "cwd": DIR, "env": {...}, "user": [UID, GID] | null}``
+``{"op": "spawn", "connection": {...}, "cwd": DIR, "env": {...}, "user": [UID, GID] | null,
+"args": [...]}`` (``args``: the kernel's own command-line options after ``-f FILE``)
 -> ``{"ok": true, "pid": N}``; ``{"op": "poll", "pid": N}`` -> ``{"ok": true, "status": null |
 code, "cpu_s": ...}`` (a negative code is the signal that ended it; its CPU time once ended); ``{"op": "signal", "pid": N, "signum":
 S}`` (sent to the child's process group); ``{"op": "ping"}`` -> server facts.
@@ -88,6 +89,40 @@ KERNEL_MODULES = (
     "ipykernel.debugger",
     "matplotlib_inline.backend_inline",
 )
+
+
+WARM_UP_FILE = "<interview-lab-fork-server-warm-up>"
+WARM_UP_CODE = "def _check(got):\n    assert got == 2, f'expected 2, got {got}'\n\n_check(1)\n"
+
+
+def warm_up_tracebacks():
+    """Format one traceback the way a kernel does (IPython's default formatters), so that what
+    the first one costs in every kernel (about a tenth of a second of CPU: imports and set-up in
+    stack_data and pygments) is paid once here. Nothing of it is per kernel: the exception is
+    the server's own, raised from its own code, and its source is forgotten afterwards."""
+    import linecache
+
+    try:
+        from IPython.core import ultratb
+    except ImportError:
+        return False
+    lines = WARM_UP_CODE.splitlines(keepends=True)
+    linecache.cache[WARM_UP_FILE] = (len(WARM_UP_CODE), None, lines, WARM_UP_FILE)
+    try:
+        try:
+            exec(compile(WARM_UP_CODE, WARM_UP_FILE, "exec"), {})  # noqa: S102 - fixed code above
+        except AssertionError as error:
+            formatter = ultratb.AutoFormattedTB(mode="Context", theme_name="neutral", tb_offset=1)
+            formatter.structured_traceback(type(error), error, error.__traceback__)
+        try:
+            compile("def broken(:\n", WARM_UP_FILE, "exec")
+        except SyntaxError as error:
+            ultratb.SyntaxTB(theme_name="neutral").structured_traceback(type(error), error, [])
+    except Exception:  # noqa: BLE001 - a warm-up only: kernels format their own either way
+        return False
+    finally:
+        linecache.cache.pop(WARM_UP_FILE, None)
+    return True
 
 
 def thread_count():
@@ -197,6 +232,9 @@ class Server:
         threads = thread_count()
         if threads != 1:
             return {"ok": False, "error": f"the fork server has {threads} threads; it forks only with one"}
+        args = request.get("args") or []
+        if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
+            return {"ok": False, "error": "args must be a list of strings"}
         user = request.get("user")
         if os.geteuid() == 0:
             if not user or int(user[0]) == 0 or int(user[1]) == 0:
@@ -329,11 +367,12 @@ def become_kernel(request, server):
     fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
         json.dump(request["connection"], handle)
+    argv = ["-f", name, *request.get("args", [])]
     del request, server
-    sys.argv = ["ipykernel_launcher", "-f", name]
+    sys.argv = ["ipykernel_launcher", *argv]
     from ipykernel import kernelapp
 
-    kernelapp.launch_new_instance(argv=["-f", name])
+    kernelapp.launch_new_instance(argv=argv)
     return 0
 
 
@@ -355,6 +394,7 @@ def main(argv):
     if not path or owner is None:
         raise SystemExit("usage: _forkserver.py --socket PATH --owner PID [--nice N] [--preload MODULE ...]")
     server = Server(path, owner, [*KERNEL_MODULES, *preload])
+    warmed_up = warm_up_tracebacks()
     # What the imports created is never collected in the children: move it out of the garbage
     # collector's sight, or each child's first full collection walks (and so copies, page by
     # page) the whole preloaded heap.
@@ -363,7 +403,7 @@ def main(argv):
     signal.signal(signal.SIGTERM, server.stop)
     signal.signal(signal.SIGINT, server.stop)
     ready = {"ready": True, "pid": os.getpid(), "threads": thread_count(),
-             "preloaded": server.preloaded, "failed": server.failed}
+             "preloaded": server.preloaded, "failed": server.failed, "warmed_up": warmed_up}
     sys.stdout.write(json.dumps(ready) + "\n")
     sys.stdout.flush()
     # Children must not inherit the grading run's pipes.

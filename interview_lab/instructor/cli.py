@@ -107,7 +107,7 @@ def release_main(argv: list[str]) -> int:
 
 
 def _jobs(value: str, kernels: str = "fresh") -> int:
-    from .parallel import auto_jobs
+    from .forked import auto_jobs
 
     if value == "auto":
         return auto_jobs(kernels)
@@ -163,20 +163,32 @@ def grade_main(argv: list[str]) -> int:
         if args.timeout is not None and args.timeout < 1:
             raise UsageError(f"--timeout must be at least 1 second, got {args.timeout}")
         course = _course(args.course)
-        _known_assignment(course, args.assignment)
-        found = course.submitted_students(args.assignment)
-        students = args.student or found
-        unknown = sorted(set(students) - set(found))
-        if unknown:
-            raise UsageError(f"no submission of {args.assignment} for: {', '.join(unknown)}")
-        if not students:
-            raise UsageError(f"no submissions under {course.folder('submitted')}/*/{args.assignment}/")
-        return _grade(course, args.assignment, sorted(set(students)), jobs, args)
+        fork_server = None
+        if args.kernels == "forked":
+            # Launched before the checks and imports below (about two seconds of nbgrader,
+            # nbconvert and SQLAlchemy), so that the server's own imports run meanwhile.
+            from .forked import launch_for_course
+
+            with contextlib.suppress(OSError, ValueError):  # the run tries again and says why
+                fork_server = launch_for_course(course)
+        try:
+            _known_assignment(course, args.assignment)
+            found = course.submitted_students(args.assignment)
+            students = args.student or found
+            unknown = sorted(set(students) - set(found))
+            if unknown:
+                raise UsageError(f"no submission of {args.assignment} for: {', '.join(unknown)}")
+            if not students:
+                raise UsageError(f"no submissions under {course.folder('submitted')}/*/{args.assignment}/")
+            return _grade(course, args.assignment, sorted(set(students)), jobs, args, fork_server)
+        finally:
+            if fork_server is not None:
+                fork_server.stop()
 
     return _run(body, argv)
 
 
-def _grade(course: Course, assignment: str, students: list[str], jobs: int, args) -> int:
+def _grade(course: Course, assignment: str, students: list[str], jobs: int, args, fork_server=None) -> int:
     from .isolation import leased_users, locked_course, running_as_root
     from .parallel import GradingRun, export_grades, quiet_warnings
     from .progress import Progress
@@ -192,7 +204,7 @@ def _grade(course: Course, assignment: str, students: list[str], jobs: int, args
         progress.advance(outcome.student, outcome.graded, detail)
 
     run = GradingRun(course, assignment, students, jobs, None, args.timeout, on_result=shown,
-                     kernels=args.kernels)
+                     kernels=args.kernels, fork_server=fork_server)
     run.prepare()
     with contextlib.ExitStack() as stack:
         stack.enter_context(_terminate_cleanly())

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 CONFIG_NAME = "nbgrader_config.py"
+SOURCE_DEFAULT = "source"  # nbgrader's CourseDirectory.source_directory default
 # Student ids nbgrader cannot handle: it finds submissions with glob patterns and builds
 # gradebook keys and exchange file names from them ('+' separates the parts of those names).
 BAD_ID_CHARACTERS = re.compile(r"[*?\[\]/\\+,\x00-\x1f]")
@@ -77,6 +78,13 @@ class Course:
         """The folder of an nbgrader step (``source``, ``release``, ``submitted``, ...)."""
         cd = self.coursedir()
         name = getattr(cd, f"{step}_directory")
+        return self.root / name
+
+    def source_folder(self) -> Path:
+        """``folder("source")`` read from the configuration alone, without importing nbgrader
+        (which takes more than a second): the grading command needs it before that import."""
+        section = self.config().CourseDirectory
+        name = section.source_directory if "source_directory" in section else SOURCE_DEFAULT
         return self.root / name
 
     def assignments(self) -> list[str]:

@@ -54,6 +54,13 @@ NEVER_PRELOAD = ("interview_lab",)
 FORK_SAFE_PLATFORM = sys.platform.startswith("linux")
 
 
+# BLAS and OpenMP start a thread per core on import; with several kernels at once that only
+# adds switching, so each kernel gets one (and the fork server must have one thread to fork).
+THREAD_LIMITS = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+# Workers and kernels run at a lower priority than the grading command's main process, whose
+# single writer is the one serial step: when the cores are busy, it must not wait behind them.
+GRADING_NICENESS = 5
+
 # CPU seconds of each forked kernel of this process that has ended (the fork server, their
 # parent, measures it); the grading workers read it for the benchmark's profile.
 ENDED_KERNELS_CPU_S: list[float] = []
@@ -70,6 +77,17 @@ class ForkServerError(RuntimeError):
 def default_mode() -> str:
     """``forked`` where forking kernels is safe (Linux), else ``fresh``."""
     return "forked" if FORK_SAFE_PLATFORM else "fresh"
+
+
+def auto_jobs(kernels: str = "fresh") -> int:
+    """One job per usable core with fresh kernels. With forked kernels, two per core: a worker
+    then spends most of its time waiting for its kernel (which starts in a tenth of a second
+    instead of most of a second), so one job per core leaves the cores half idle."""
+    if hasattr(os, "sched_getaffinity"):
+        cores = max(1, len(os.sched_getaffinity(0)))
+    else:
+        cores = max(1, os.cpu_count() or 1)
+    return cores * (2 if kernels == "forked" else 1)
 
 
 def notebook_imports(path: Path) -> set[str]:
@@ -119,7 +137,7 @@ def course_preload(course) -> list[str]:
     cfg = course.config()
     if "ForkServer" in cfg and "preload" in cfg.ForkServer:
         return checked_preload(list(cfg.ForkServer.preload))
-    return default_preload(course.folder("source"))
+    return default_preload(course.source_folder())
 
 
 def checked_preload(modules: list[str]) -> list[str]:
@@ -127,6 +145,22 @@ def checked_preload(modules: list[str]) -> list[str]:
     if bad:
         raise ValueError(f"the fork server must not preload the course's package: {', '.join(bad)}")
     return list(dict.fromkeys(modules))
+
+
+def kernel_options(cmd: list[str]) -> list[str]:
+    """The kernel's own options in its command (``... -f FILE OPTIONS``): what a forked kernel
+    is started with, as a fresh one would be."""
+    if "-f" in cmd:
+        return list(cmd[cmd.index("-f") + 2:])
+    return []
+
+
+def launch_for_course(course, preload: list[str] | None = None) -> ForkServer:
+    """A fork server for grading ``course``, launched but not waited for: the grading command
+    calls this before its own slow imports (nbgrader, nbconvert), so that the server's imports
+    run at the same time on another core. The grading run then waits for it to be ready."""
+    chosen = course_preload(course) if preload is None else checked_preload(preload)
+    return ForkServer(chosen, niceness=GRADING_NICENESS).launch()
 
 
 class ForkServer:
@@ -151,8 +185,6 @@ class ForkServer:
         """What the server (and so every kernel's ``/proc/self/environ``) starts with: nothing
         of the grader's own environment beyond the locale; each kernel gets its real
         environment from its request."""
-        from .isolation import THREAD_LIMITS
-
         assert self.folder is not None
         env = {k: os.environ[k] for k in ("LANG", "LC_ALL", "LC_CTYPE", "TZ") if k in os.environ}
         env.setdefault("LANG", "C.UTF-8")
@@ -168,6 +200,12 @@ class ForkServer:
         return env
 
     def start(self) -> ForkServer:
+        """Start the server and wait until it has imported its modules and listens."""
+        return self.launch().wait_ready()
+
+    def launch(self) -> ForkServer:
+        """Start the server without waiting for it (it imports for a second or two: the grading
+        command launches it first and does its own imports meanwhile); then :meth:`wait_ready`."""
         self.folder = Path(tempfile.mkdtemp(prefix="interview-lab-fork-", dir=self.parent))
         os.chmod(self.folder, 0o700)
         log = open(self.folder / "server.log", "wb")  # noqa: SIM115 - the server keeps it
@@ -184,6 +222,19 @@ class ForkServer:
             )
         finally:
             log.close()
+        return self
+
+    @property
+    def ready(self) -> bool:
+        return bool(self.facts)
+
+    def wait_ready(self) -> ForkServer:
+        """Wait for the launched server's ready line; :class:`ForkServerUnavailable` if it never
+        comes (the server is then stopped)."""
+        if self.ready:
+            return self
+        if self.process is None:
+            raise ForkServerUnavailable("the fork server was never launched")
         line = self._read_ready_line()
         if not line:
             self.stop()
@@ -232,6 +283,8 @@ class ForkServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if self.process is not None and self.process.stdout is not None:
+            self.process.stdout.close()  # not read when stopped before it was ready
         if self.folder is not None:
             shutil.rmtree(self.folder, ignore_errors=True)
 
@@ -313,6 +366,7 @@ class ForkedProvisioner(LocalProvisioner):
         env = dict(kwargs.get("env") or {})
         reply = await call(self._socket(), {
             "op": "spawn", "connection": connection, "cwd": cwd, "env": env, "user": user,
+            "args": kernel_options(cmd),
         })
         self.pid = self.pgid = int(reply["pid"])
         self._status = None

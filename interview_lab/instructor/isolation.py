@@ -61,13 +61,12 @@ from nbclient.util import run_sync
 from nbgrader.preprocessors import Execute
 from traitlets import Dict, Enum, Integer, List, Unicode, default
 
+from .forked import THREAD_LIMITS
+
 USER_PREFIX = "interview-grader"
 DROPPER = Path(__file__).with_name("_dropper.py")
 # Top-level entries of the course a kernel may read (besides the Python environment).
 PUBLIC_ENTRIES = ("data", "interview_lab", "release", "notebooks")
-# BLAS and OpenMP start a thread per core on import; with several kernels at once that only
-# adds switching, so each kernel gets one.
-THREAD_LIMITS = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 # Variables passed from the grader's environment to a kernel (everything else is dropped).
 PASSED_VARIABLES = ("LANG", "LC_ALL", "LC_CTYPE", "TZ", "INTERVIEW_LAB_DATA", "INTERVIEW_LAB_TODAY")
 
@@ -488,6 +487,14 @@ class IsolatedKernelManager(AsyncKernelManager):
         manager = KernelSpecManager(data_dir=self.data_dir)
         manager.kernel_dirs = [*manager.kernel_dirs, str(KERNELS_DIR)]
         return manager
+
+    @property
+    def ipykernel(self) -> bool:
+        """The forked kernel spec runs ipykernel too: nbclient then starts it with the options it
+        gives every IPython kernel (input history in memory, not in a file per kernel)."""
+        from .forked import KERNEL_NAME
+
+        return super().ipykernel or self.kernel_name == KERNEL_NAME
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         command = super().format_kernel_cmd(extra_arguments)

@@ -56,7 +56,7 @@ from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool, Integer
 
 from .course import Course, check_student_id, generate_assignment, quiet_logger
-from .forked import ENDED_KERNELS_CPU_S, ForkServer
+from .forked import ENDED_KERNELS_CPU_S, GRADING_NICENESS, ForkServer, auto_jobs  # noqa: F401
 from .isolation import (
     GraderUser,
     IsolatedExecute,
@@ -536,17 +536,6 @@ def export_grades(course: Course, to: Path) -> Path:
     return to
 
 
-def auto_jobs(kernels: str = "fresh") -> int:
-    """One job per usable core with fresh kernels. With forked kernels, two per core: a worker
-    then spends most of its time waiting for its kernel (which starts in a tenth of a second
-    instead of most of a second), so one job per core leaves the cores half idle."""
-    if hasattr(os, "sched_getaffinity"):
-        cores = max(1, len(os.sched_getaffinity(0)))
-    else:
-        cores = max(1, os.cpu_count() or 1)
-    return cores * (2 if kernels == "forked" else 1)
-
-
 def quiet_warnings() -> None:
     """nbgrader's gradebook code makes SQLAlchemy warn about harmless autoflush order."""
     import warnings
@@ -629,9 +618,7 @@ def one_engine_per_gradebook() -> None:
     api.create_engine = shared
 
 
-# Workers and kernels run at a lower priority than the main process, whose single writer is
-# the one serial step: when the cores are busy, it must not wait behind the parallel work.
-WORKER_NICENESS = 5
+WORKER_NICENESS = GRADING_NICENESS
 
 
 def _worker_init() -> None:
@@ -739,12 +726,16 @@ class GradingRun:
         return self.outcomes
 
     def _start_fork_server(self, parent: Path) -> None:
-        """Start the run's fork server; on failure, grade with fresh kernels (with a warning)."""
+        """Start the run's fork server, or wait for the one launched early (see
+        :func:`~interview_lab.instructor.forked.launch_for_course`); on failure, grade with
+        fresh kernels (with a warning)."""
         from .forked import ForkServer, ForkServerUnavailable, course_preload
 
         try:
-            preload = self.preload if self.preload is not None else course_preload(self.course)
-            self.fork_server = ForkServer(preload, parent=parent, niceness=WORKER_NICENESS).start()
+            if self.fork_server is None:
+                preload = self.preload if self.preload is not None else course_preload(self.course)
+                self.fork_server = ForkServer(preload, parent=parent, niceness=WORKER_NICENESS).launch()
+            self.fork_server.wait_ready()
         except (ForkServerUnavailable, ValueError, OSError) as error:
             self._fall_back(f"the fork server did not start ({error})")
             return

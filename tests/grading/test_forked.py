@@ -25,6 +25,7 @@ import pytest
 from test_instructor_support import (
     ASSIGNMENT,
     GOOD_BYTES,
+    WRONG_BYTES,
     filled_notebook,
     is_root,
     make_course,
@@ -42,6 +43,7 @@ from interview_lab.instructor.forked import (
     checked_preload,
     default_mode,
     default_preload,
+    kernel_options,
     notebook_imports,
 )
 from interview_lab.instructor.isolation import leased_users, locked_course
@@ -69,6 +71,7 @@ PROBE = {
     "numpy_random": float(numpy.random.random()),
     "course_package": sorted(m for m in sys.modules if m.split(".")[0] == "interview_lab"),
     "frozen_objects": __import__("gc").get_freeze_count(),
+    "history_file": str(get_ipython().history_manager.hist_file),
 }
 print("PROBE=" + json.dumps(PROBE))
 ''' + GOOD_BYTES
@@ -119,7 +122,7 @@ def grading_run(course: Path, students: list[str], **options):
         yield run
 
 
-ORDER = ["a-polluter", "b-probe", "c-killer", "d-probe", "e-looper", "f-probe"]
+ORDER = ["a-polluter", "b-probe", "c-killer", "d-probe", "e-looper", "f-probe", "g-wrong"]
 
 
 @pytest.fixture(scope="module")
@@ -132,6 +135,7 @@ def forked_class():
         "d-probe": (PROBE, "RATIO = 20"),
         "e-looper": (GOOD_BYTES, LOOPER),
         "f-probe": (PROBE, "RATIO = 20"),
+        "g-wrong": (WRONG_BYTES, "RATIO = 20"),
     }
     for student, (bytes_src, ratio_src) in answers.items():
         put_submission(course, student, {"tiny.ipynb": filled_notebook(bytes_src, ratio_src)})
@@ -205,6 +209,35 @@ def test_a_cell_timeout_interrupts_the_forked_kernel(forked_class):
     assert forked_class["outcomes"]["f-probe"].graded
 
 
+def test_forked_kernels_are_started_with_the_options_fresh_ones_get(forked_class):
+    # nbclient starts every IPython kernel with its input history in memory, not in a file
+    # written by a thread after each cell: the forked kernel spec gets the same options.
+    for probe in ("b-probe", "d-probe", "f-probe"):
+        assert _printed(forked_class["course"], probe, "PROBE=")["history_file"] == ":memory:"
+
+
+def _errors(course: Path, student: str) -> list[dict]:
+    nb = json.loads((course / "autograded" / student / ASSIGNMENT / "tiny.ipynb").read_text())
+    return [o for c in nb["cells"] for o in c.get("outputs", []) if o.get("output_type") == "error"]
+
+
+def test_a_failing_test_shows_the_traceback_a_fresh_kernel_shows(forked_class):
+    # The fork server formats one traceback before it forks (so that kernels skip the set-up
+    # a first traceback costs): what a student sees in feedback must not change.
+    forked_errors = _errors(forked_class["course"], "g-wrong")
+    assert forked_errors and forked_errors[0]["ename"] == "AssertionError"
+    course = make_course()
+    try:
+        put_submission(course, "g-wrong", {"tiny.ipynb": filled_notebook(WRONG_BYTES, "RATIO = 20")})
+        with grading_run(course, ["g-wrong"]) as run:
+            run.kernels = "fresh"
+            outcomes = run.run()
+        assert outcomes["g-wrong"].score == forked_class["outcomes"]["g-wrong"].score
+        assert _errors(course, "g-wrong") == forked_errors
+    finally:
+        remove_course(course)
+
+
 def test_the_fork_server_dying_mid_run_falls_back_to_fresh_kernels():
     course = make_course()
     students = ["a-first", "b-second", "c-third"]
@@ -254,6 +287,30 @@ def test_the_server_preloads_and_forks_from_a_single_thread(server):
     assert facts["threads"] == 1
     assert "numpy" in facts["preloaded"] and "ipykernel.kernelapp" in facts["preloaded"]
     assert facts["failed"] == {}
+    assert server.facts["warmed_up"] is True  # it formatted its warm-up traceback
+
+
+def test_a_launched_server_is_waited_for_separately():
+    launched = ForkServer([]).launch()
+    try:
+        assert launched.process is not None and not launched.ready
+        assert launched.wait_ready() is launched and launched.ready
+        assert launched.request({"op": "ping"})["ok"]
+    finally:
+        launched.stop()
+    assert not launched.alive() and not launched.folder.exists()
+
+
+def test_a_kernel_keeps_the_options_after_its_connection_file():
+    assert kernel_options(["python", "-m", "ipykernel_launcher", "-f", "/c.json", "--A.b=1"]) == ["--A.b=1"]
+    assert kernel_options(["python", "-m", "ipykernel_launcher", "-f", "/c.json"]) == []
+    assert kernel_options(["python", "kernel.py"]) == []
+
+
+def test_spawn_arguments_must_be_strings(server):
+    with pytest.raises(ForkServerError, match="args must be a list of strings"):
+        server.request({"op": "spawn", "connection": {}, "cwd": "/", "env": {}, "user": None,
+                        "args": ["--ok", 5]})
 
 
 def test_only_its_user_can_open_the_socket(server):
@@ -342,6 +399,17 @@ def test_default_preload_is_the_third_party_libraries_the_assignments_import():
     modules = default_preload(REPO / "source")
     assert "pandas" in modules and "requests" in modules
     assert not [m for m in modules if m.split(".")[0] in ("interview_lab", "math", "sys", "os")]
+
+
+@pytest.mark.parametrize("configured", ["", 'c.CourseDirectory.source_directory = "masters"'])
+def test_the_preload_is_found_where_nbgrader_keeps_the_sources(configured):
+    # Read before nbgrader is imported (the server starts first): the same folder nbgrader uses.
+    course = Course.at(make_course(extra_config=configured))
+    try:
+        assert course.source_folder() == course.folder("source")
+        assert course.source_folder().name == ("masters" if configured else "source")
+    finally:
+        remove_course(course.root)
 
 
 def test_preloading_the_course_package_is_refused():
