@@ -47,6 +47,7 @@ import sys
 import tempfile
 import time
 import traceback
+import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,6 +106,69 @@ class TimedExecute(IsolatedExecute):
             return super().preprocess(nb, resources, km)
         finally:
             _add_timing("execute_s", time.perf_counter() - started)
+
+
+# What a worker has read from its gradebook snapshot: (url, kind, cell, notebook, assignment)
+# -> the cell's values, or the MissingEntry raised. The snapshot does not change during a run.
+_SNAPSHOT_CELLS: dict[tuple, object] = {}
+SNAPSHOT_FIELDS = {"source": ("name", "cell_type", "locked", "checksum", "source"),
+                   "graded": ("name", "max_score")}
+
+
+class _SnapshotLookups:
+    """A gradebook whose ``find_source_cell``/``find_graded_cell`` answers are read once per
+    worker and then kept (everything else goes to the gradebook itself)."""
+
+    def __init__(self, gradebook, url: str):
+        self._gradebook = gradebook
+        self._url = url
+
+    def __getattr__(self, name: str):
+        return getattr(self._gradebook, name)
+
+    def _find(self, kind: str, name: str, notebook: str, assignment: str):
+        from nbgrader.api import MissingEntry
+
+        key = (self._url, kind, name, notebook, assignment)
+        if key not in _SNAPSHOT_CELLS:
+            try:
+                found = getattr(self._gradebook, f"find_{kind}_cell")(name, notebook, assignment)
+            except MissingEntry as missing:
+                _SNAPSHOT_CELLS[key] = str(missing)
+            else:
+                _SNAPSHOT_CELLS[key] = types.SimpleNamespace(
+                    **{field: getattr(found, field) for field in SNAPSHOT_FIELDS[kind]})
+        value = _SNAPSHOT_CELLS[key]
+        if isinstance(value, str):
+            raise MissingEntry(value)
+        return value
+
+    def find_source_cell(self, name: str, notebook: str, assignment: str):
+        return self._find("source", name, notebook, assignment)
+
+    def find_graded_cell(self, name: str, notebook: str, assignment: str):
+        return self._find("graded", name, notebook, assignment)
+
+
+def _snapshot_overwrite_cells():
+    from nbgrader.preprocessors import OverwriteCells
+
+    class SnapshotOverwriteCells(OverwriteCells):
+        """nbgrader's ``OverwriteCells`` for the workers, whose gradebook is the run's snapshot:
+        it looks up every graded cell of every submission (about 70 ms of SQL per ps1
+        submission), always with the same answers, so each worker reads each cell once and
+        keeps the values nbgrader uses. The checks and the changes to the notebook are
+        nbgrader's own."""
+
+        def preprocess_cell(self, cell, resources, index):
+            gradebook = self.gradebook
+            self.gradebook = _SnapshotLookups(gradebook, self.db_url)
+            try:
+                return super().preprocess_cell(cell, resources, index)
+            finally:
+                self.gradebook = gradebook
+
+    return SnapshotOverwriteCells
 
 
 TRUNCATION_MARK = "... output truncated by the grader"
@@ -219,7 +283,7 @@ def _name(step) -> str:
 
 def worker_steps(cfg) -> tuple[list, list]:
     """(sanitize, autograde) steps for the workers: the course's, without the recording ones,
-    with ``Execute`` isolated and very long outputs cut."""
+    with ``Execute`` isolated, very long outputs cut and the snapshot's cells read once."""
     autograde = []
     for step in _configured_steps(cfg, "autograde_preprocessors"):
         name = _name(step)
@@ -228,7 +292,9 @@ def worker_steps(cfg) -> tuple[list, list]:
         autograde.append(TimedExecute if name == "Execute" else step)
         if name == "LimitOutput":
             autograde.append(TruncateOutput)
-    return _configured_steps(cfg, "sanitize_preprocessors"), autograde
+    sanitize = [_snapshot_overwrite_cells() if _name(step) == "OverwriteCells" else step
+                for step in _configured_steps(cfg, "sanitize_preprocessors")]
+    return sanitize, autograde
 
 
 def recorder_steps(cfg) -> tuple[list, list]:

@@ -1,9 +1,10 @@
-"""The grading run's two changes to how nbgrader's helpers run (not to what they decide).
+"""The grading run's changes to how nbgrader's helpers run (not to what they decide).
 
-``validate_once_per_schema`` builds each JSON-schema validator once instead of per cell, and
-``one_engine_per_gradebook`` keeps one SQLAlchemy engine per gradebook URL. Whether grades stay
-the same is shown on every assignment's corpus (``test_instructor.py``); these tests pin down
-the helpers themselves.
+``validate_once_per_schema`` builds each JSON-schema validator once instead of per cell,
+``one_engine_per_gradebook`` keeps one SQLAlchemy engine per gradebook URL, and the workers'
+``OverwriteCells`` reads each cell of the gradebook snapshot once. Whether grades stay the same
+is shown on every assignment's corpus (``test_assignments.py``); these tests pin down the
+helpers themselves.
 """
 
 from __future__ import annotations
@@ -73,3 +74,60 @@ def test_one_engine_serves_every_gradebook_of_a_url(tmp_path):
         assert [s.id for s in second.students] == ["ada"]
     with api.Gradebook(f"sqlite:///{tmp_path / 'other.db'}") as other:
         assert other.engine is not engine
+
+
+def _tampered_release(course_root, unknown_cell: bool):
+    """The tiny release notebook with the changes OverwriteCells undoes or reports."""
+    import nbformat
+
+    nb = nbformat.read(course_root / "release" / "tiny" / "tiny.ipynb", as_version=4)
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade_id") == "test_bytes_per_day":
+            cell.source = "assert True  # the hidden tests, gone"  # an edited locked cell
+            meta["points"] = 200  # and its points raised
+        elif meta.get("grade_id") == "test_ratio":
+            meta["locked"] = False  # unlocked
+        elif meta.get("grade_id") == "intro":
+            cell.cell_type = "raw"  # a locked cell of another type
+        elif meta.get("grade_id") == "part_b" and unknown_cell:
+            meta["grade_id"] = "not_in_the_gradebook"
+    return nb
+
+
+# A cell id the gradebook does not know only with add_missing_cells off: with it on, nbgrader
+# 0.9.6 itself fails on such a notebook (KeyError 'grade_id' in add_missing_task_cells).
+@pytest.mark.parametrize("add_missing_cells", [True, False])
+def test_workers_overwrite_cells_as_nbgrader_does_reading_the_snapshot_once(tmp_path, add_missing_cells):
+    import nbformat
+    from nbgrader.preprocessors import OverwriteCells
+    from test_instructor_support import make_course, remove_course
+
+    from interview_lab.instructor.course import Course, generate_assignment
+
+    course = Course.at(make_course())
+    try:
+        generate_assignment(course, "tiny", release_dir=tmp_path / "release")
+        url = course.db_url
+        resources = {"nbgrader": {"notebook": "tiny", "assignment": "tiny", "db_url": url}}
+        config = course.config(**{"OverwriteCells.add_missing_cells": add_missing_cells})
+        unknown = not add_missing_cells
+
+        def tampered():
+            return _tampered_release(course.root, unknown)
+
+        expected, _ = OverwriteCells(config=config).preprocess(tampered(), copy.deepcopy(resources))
+        snapshot_class = parallel._snapshot_overwrite_cells()
+        parallel._SNAPSHOT_CELLS.clear()
+        first, _ = snapshot_class(config=config).preprocess(tampered(), copy.deepcopy(resources))
+        assert {key[1] for key in parallel._SNAPSHOT_CELLS if key[0] == url} == {"source", "graded"}
+        # the unknown cell's MissingEntry is kept too
+        assert any(isinstance(v, str) for v in parallel._SNAPSHOT_CELLS.values()) == unknown
+        second, _ = snapshot_class(config=config).preprocess(tampered(), copy.deepcopy(resources))
+        assert nbformat.writes(first) == nbformat.writes(expected)
+        assert nbformat.writes(second) == nbformat.writes(expected)  # from what the first one read
+        sources = {c.metadata.get("nbgrader", {}).get("grade_id"): c.source for c in expected.cells}
+        assert "assert True" not in sources["test_bytes_per_day"]  # nbgrader did restore it
+    finally:
+        parallel._SNAPSHOT_CELLS.clear()
+        remove_course(course.root)
