@@ -367,7 +367,7 @@ def become_kernel(request, server):
     fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
         json.dump(request["connection"], handle)
-    argv = ["-f", name, *request.get("args", [])]
+    argv = ["-f", name, *(request.get("args") or [])]
     del request, server
     sys.argv = ["ipykernel_launcher", *argv]
     from ipykernel import kernelapp

@@ -155,12 +155,13 @@ def kernel_options(cmd: list[str]) -> list[str]:
     return []
 
 
-def launch_for_course(course, preload: list[str] | None = None) -> ForkServer:
-    """A fork server for grading ``course``, launched but not waited for: the grading command
-    calls this before its own slow imports (nbgrader, nbconvert), so that the server's imports
-    run at the same time on another core. The grading run then waits for it to be ready."""
+def launch_for_course(course, preload: list[str] | None = None, parent: Path | None = None) -> ForkServer:
+    """A fork server for grading ``course`` (``preload``: the course's choice when None),
+    launched but not waited for: the grading command calls this before its own slow imports
+    (nbgrader, nbconvert), so that the server's imports run at the same time on another core.
+    The grading run then waits for it to be ready."""
     chosen = course_preload(course) if preload is None else checked_preload(preload)
-    return ForkServer(chosen, niceness=GRADING_NICENESS).launch()
+    return ForkServer(chosen, parent=parent, niceness=GRADING_NICENESS).launch()
 
 
 class ForkServer:

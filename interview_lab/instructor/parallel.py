@@ -57,7 +57,7 @@ from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool, Integer
 
 from .course import Course, check_student_id, generate_assignment, quiet_logger
-from .forked import ENDED_KERNELS_CPU_S, GRADING_NICENESS, ForkServer, auto_jobs  # noqa: F401
+from .forked import ENDED_KERNELS_CPU_S, GRADING_NICENESS, ForkServer
 from .isolation import (
     GraderUser,
     IsolatedExecute,
@@ -684,13 +684,10 @@ def one_engine_per_gradebook() -> None:
     api.create_engine = shared
 
 
-WORKER_NICENESS = GRADING_NICENESS
-
-
 def _worker_init() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     with contextlib.suppress(OSError):
-        os.nice(WORKER_NICENESS)
+        os.nice(GRADING_NICENESS)
     for engine in _ENGINES.values():  # inherited from the parent: not for use in this process
         engine.dispose(close=False)
     _ENGINES.clear()
@@ -795,12 +792,11 @@ class GradingRun:
         """Start the run's fork server, or wait for the one launched early (see
         :func:`~interview_lab.instructor.forked.launch_for_course`); on failure, grade with
         fresh kernels (with a warning)."""
-        from .forked import ForkServer, ForkServerUnavailable, course_preload
+        from .forked import ForkServerUnavailable, launch_for_course
 
         try:
             if self.fork_server is None:
-                preload = self.preload if self.preload is not None else course_preload(self.course)
-                self.fork_server = ForkServer(preload, parent=parent, niceness=WORKER_NICENESS).launch()
+                self.fork_server = launch_for_course(self.course, self.preload, parent=parent)
             self.fork_server.wait_ready()
         except (ForkServerUnavailable, ValueError, OSError) as error:
             self._fall_back(f"the fork server did not start ({error})")
