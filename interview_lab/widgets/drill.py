@@ -142,7 +142,9 @@ class DrillWidget(LabWidget):
             ],
             layout=w.Layout(border="1px solid #cccccc", padding="8px", margin="8px 0"),
         )
-        plots = w.VBox([w.HBox([self.boxes_image, self.forecast_image]), self.readiness_image])
+        # Side by side where the notebook is wide enough, one under the other where it is not.
+        side_by_side = w.HBox([self.boxes_image, self.forecast_image], layout=w.Layout(flex_flow="row wrap"))
+        plots = w.VBox([side_by_side, self.readiness_image])
         self.box.children = (*self.box.children, panel, plots)
 
     # -- LabWidget -------------------------------------------------------------------

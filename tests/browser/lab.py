@@ -357,6 +357,26 @@ class Notebook:
                return out;"""
         )
 
+    def cut_off_images(self) -> list[str]:
+        """``cell N: ...`` for every shown image in the outputs that reaches past the right edge
+        of its cell, where the notebook cuts it off (e.g. plots side by side that do not fit)."""
+        return self._eval(
+            f"""const out = [];
+               const cells = panel.content.widgets;
+               for (let c = 0; c < cells.length; c++) {{
+                 const imgs = Array.from(cells[c].node.querySelectorAll('.jp-OutputArea-output img'));
+                 {_SETTLE}
+                 const edge = cells[c].node.getBoundingClientRect().right;
+                 for (const img of imgs) {{
+                   if (img.getClientRects().length === 0) continue;
+                   const past = img.getBoundingClientRect().right - edge;
+                   if (past > 1) out.push('cell ' + c + ': an image reaches ' + Math.round(past) +
+                                          ' px past the right edge of the cell');
+                 }}
+               }}
+               return out;"""
+        )
+
     def prices_typeset_as_math(self) -> list[str]:
         """Markdown cells where a dollar amount was read as TeX: JupyterLab typesets the text
         between two ``$`` as a formula (italic letters, no spaces). Only cells whose source
@@ -401,6 +421,7 @@ class Notebook:
             found.append(f"{missing} widget(s) show 'Error displaying widget'")
         found += [f"{where} cannot be drawn (a broken-image icon)"
                   for where in self.broken_images()]
+        found += [f"{where} (cut off)" for where in self.cut_off_images()]
         found += [f"{where} (an unescaped $ in the Markdown: write \\$)"
                   for where in self.prices_typeset_as_math()]
         return found

@@ -482,6 +482,13 @@ BROKEN_CELLS = [
     "    _view_module = traitlets.Unicode('no-such-widget-module').tag(sync=True)\n"
     "    _view_name = traitlets.Unicode('NoView').tag(sync=True)\n"
     "NoView()",
+    # Two plots side by side that cannot shrink: wider than the notebook, the second is cut off.
+    "import io\n"
+    "from matplotlib.figure import Figure\n"
+    "buffer = io.BytesIO()\n"
+    "Figure(figsize=(7, 2)).savefig(buffer, format='png')\n"
+    "wide = ipywidgets.Layout(width='700px', min_width='700px')\n"
+    "ipywidgets.HBox([ipywidgets.Image(value=buffer.getvalue(), format='png', layout=wide) for _ in range(2)])",
     # compute itself crashes: a traceback instead of a widget. Last: Run All stops here.
     "from interview_lab.widgets.base import LabWidget\n"
     "class Crashes(LabWidget):\n"
@@ -500,8 +507,9 @@ def test_the_checks_fail_on_broken_widgets(jlab):
     try:
         notebook.wait_for_widgets(timeout_s=5)
         problems = "\n".join(notebook.problems())
-        assert "cell 3 raised RuntimeError: compute is broken" in problems
+        assert "cell 4 raised RuntimeError: compute is broken" in problems
         assert "1 widget(s) failed to draw" in problems, problems
+        assert "cell 3: an image reaches" in problems and "(cut off)" in problems, problems
 
         deaf = notebook.widget("Monitoring capacity, deaf to servers")
         assert_monitoring_matches_library(deaf)  # right until a box changes
