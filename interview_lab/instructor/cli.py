@@ -170,7 +170,7 @@ def grade_main(argv: list[str]) -> int:
             from .forked import launch_for_course
 
             with contextlib.suppress(OSError, ValueError):  # the run tries again and says why
-                fork_server = launch_for_course(course)
+                fork_server = launch_for_course(course, assignment=args.assignment)
         try:
             _known_assignment(course, args.assignment)
             found = course.submitted_students(args.assignment)

@@ -115,11 +115,12 @@ def notebook_imports(path: Path) -> set[str]:
     return names
 
 
-def default_preload(source_root: Path) -> list[str]:
-    """The third-party libraries the course's assignments import (their ``source/`` notebooks),
-    installed here, without the course's own package; ``matplotlib`` means its ``pyplot``."""
+def default_preload(source_root: Path, assignment: str | None = None) -> list[str]:
+    """The third-party libraries the course's assignments import (their ``source/`` notebooks;
+    only ``assignment``'s when given), installed here, without the course's own package;
+    ``matplotlib`` means its ``pyplot``."""
     found: set[str] = set()
-    for notebook in sorted(source_root.glob("*/*.ipynb")):
+    for notebook in sorted(source_root.glob(f"{assignment or '*'}/*.ipynb")):
         found |= notebook_imports(notebook)
     modules = []
     for name in sorted(found):
@@ -131,13 +132,15 @@ def default_preload(source_root: Path) -> list[str]:
     return modules
 
 
-def course_preload(course) -> list[str]:
+def course_preload(course, assignment: str | None = None) -> list[str]:
     """What the course's fork server imports: ``c.ForkServer.preload`` in ``nbgrader_config.py``
-    when set, else :func:`default_preload` over ``source/``."""
+    when set, else :func:`default_preload` over ``source/`` (over ``assignment``'s notebooks
+    when grading one: a library no test or solution of it imports is not worth its import
+    time, about half a second of CPU for pandas and requests)."""
     cfg = course.config()
     if "ForkServer" in cfg and "preload" in cfg.ForkServer:
         return checked_preload(list(cfg.ForkServer.preload))
-    return default_preload(course.source_folder())
+    return default_preload(course.source_folder(), assignment)
 
 
 def checked_preload(modules: list[str]) -> list[str]:
@@ -155,12 +158,14 @@ def kernel_options(cmd: list[str]) -> list[str]:
     return []
 
 
-def launch_for_course(course, preload: list[str] | None = None, parent: Path | None = None) -> ForkServer:
-    """A fork server for grading ``course`` (``preload``: the course's choice when None),
+def launch_for_course(course, preload: list[str] | None = None, parent: Path | None = None,
+                      assignment: str | None = None) -> ForkServer:
+    """A fork server for grading ``assignment`` of ``course`` (``preload``: the course's choice
+    when None),
     launched but not waited for: the grading command calls this before its own slow imports
     (nbgrader, nbconvert), so that the server's imports run at the same time on another core.
     The grading run then waits for it to be ready."""
-    chosen = course_preload(course) if preload is None else checked_preload(preload)
+    chosen = course_preload(course, assignment) if preload is None else checked_preload(preload)
     return ForkServer(chosen, parent=parent, niceness=GRADING_NICENESS).launch()
 
 

@@ -297,10 +297,41 @@ def worker_steps(cfg) -> tuple[list, list]:
     return sanitize, autograde
 
 
+def _save_autogrades_one_commit():
+    from nbgrader.preprocessors import NbGraderPreprocessor, SaveAutoGrades
+
+    class _CommitOnce(NbGraderPreprocessor):
+        # Comes right after SaveAutoGrades in the class order below, so SaveAutoGrades'
+        # ``super().preprocess`` (the loop over the cells) runs here, inside its open gradebook.
+        def preprocess(self, nb, resources):
+            session = self.gradebook.db
+            session.commit = session.flush  # what each cell's commit does until the end
+            try:
+                nb, resources = super().preprocess(nb, resources)
+            except BaseException:
+                del session.commit
+                session.rollback()
+                raise
+            del session.commit
+            session.commit()
+            return nb, resources
+
+    class SaveAutoGradesOneCommit(SaveAutoGrades, _CommitOnce):
+        """nbgrader's ``SaveAutoGrades`` for the single writer, with one commit per notebook.
+        nbgrader commits after each graded cell's score and each answer's comment (28 times per
+        ps1 notebook; each commit ends the transaction and makes SQLAlchemy reload
+        every row it had read). Here those commits only send the changes to the database
+        (``flush``), and the notebook's scores and comments are committed together at the end,
+        or not at all if a cell fails. The rows written are the same."""
+
+    return SaveAutoGradesOneCommit
+
+
 def recorder_steps(cfg) -> tuple[list, list]:
     """(sanitize, autograde) steps for the single writer: only the recording ones (the rest
     already ran in the worker, on a notebook nobody else could change since)."""
-    steps = [s for s in _configured_steps(cfg, "autograde_preprocessors") if _name(s) in RECORDING_STEPS]
+    steps = [_save_autogrades_one_commit() if _name(s) == "SaveAutoGrades" else s
+             for s in _configured_steps(cfg, "autograde_preprocessors") if _name(s) in RECORDING_STEPS]
     return [], steps
 
 
@@ -445,6 +476,7 @@ def execute_submission(job: GradeJob) -> Executed:
         "CourseDirectory.student_id": job.student,
         "BaseConverter.force": True,
         "Autograde.create_student": True,
+        "Exporter.optimistic_validation": True,
         "IsolatedExecute.sandbox": str(sandbox),
         "IsolatedExecute.private_dir": str(work),
         "IsolatedExecute.mpl_template": job.mpl_template if Path(job.mpl_template).is_dir() else "",
@@ -470,7 +502,8 @@ def execute_submission(job: GradeJob) -> Executed:
     ok, reason = True, ""
     prep0 = time.perf_counter()
     try:
-        converter.start()
+        with tables_checked_once():
+            converter.start()
     except NbGraderException:
         ok = False
     except Exception as error:  # nbgrader raised outside its own error handling
@@ -555,13 +588,15 @@ def record_submission(course: Course, assignment: str, student: str, stage_root:
         "Autograde.create_student": True,
         "Execute.enabled": False,
         "ClearOutput.enabled": False,
+        "Exporter.optimistic_validation": True,
     }
     cfg = course.config(**overrides)
     cfg.Autograde.sanitize_preprocessors, cfg.Autograde.autograde_preprocessors = recorder_steps(cfg)
     cd = course.coursedir(cfg)
     log, handler = quiet_logger("recorder")
     try:
-        Autograde(coursedir=cd, config=cfg, log=log).start()
+        with tables_checked_once():
+            Autograde(coursedir=cd, config=cfg, log=log).start()
     except NbGraderException:
         errors = handler.messages(logging.ERROR)
         return False, _failure_reason(errors, assignment, stage_root / student / assignment)
@@ -682,6 +717,65 @@ def one_engine_per_gradebook() -> None:
 
     shared.shared_engines = _ENGINES
     api.create_engine = shared
+    _check_tables_once_per_engine(api)
+
+
+# Engine -> its table names, once nbgrader's Gradebook has made sure they all exist; only
+# while one submission is executed or recorded (see tables_checked_once).
+_TABLES: dict[object, list[str]] = {}
+_TABLES_SCOPE: list[bool] = []
+
+
+class _KnownTables:
+    """What ``sqlalchemy.inspect(engine)`` answers to ``Gradebook`` for a checked engine."""
+
+    def __init__(self, names: list[str]):
+        self._names = names
+
+    def get_table_names(self) -> list[str]:
+        return list(self._names)
+
+
+def _check_tables_once_per_engine(api) -> None:
+    """Opening a ``Gradebook`` lists the database's tables and runs ``create_all`` (one query per
+    table), about 1.5 ms each time, and nbgrader opens the gradebook 6 to 8 times for each
+    submission. Inside :func:`tables_checked_once`, once ``create_all`` has made sure through
+    an engine that the tables exist, later openings through that engine skip the check (nothing
+    drops tables while one submission is graded). What ``Gradebook`` does next (the course
+    row, the queries) is unchanged, and outside that scope nothing is skipped."""
+    metadata = api.Base.metadata
+    if getattr(metadata.create_all, "checks_once", False):
+        return
+    real_inspect = api.inspect
+    real_create_all = metadata.create_all
+
+    def inspect(subject, *args, **kwargs):
+        names = _TABLES.get(subject) if _TABLES_SCOPE and not args and not kwargs else None
+        return _KnownTables(names) if names is not None else real_inspect(subject, *args, **kwargs)
+
+    def create_all(bind, tables=None, checkfirst=True):
+        whole = tables is None and checkfirst
+        if whole and _TABLES_SCOPE and bind in _TABLES:
+            return
+        real_create_all(bind=bind, tables=tables, checkfirst=checkfirst)
+        if whole and _TABLES_SCOPE:
+            _TABLES[bind] = real_inspect(bind).get_table_names()
+
+    create_all.checks_once = True
+    api.inspect = inspect
+    metadata.create_all = create_all
+
+
+@contextlib.contextmanager
+def tables_checked_once():
+    """While grading one submission: each gradebook's tables are checked once (see above)."""
+    _TABLES.clear()
+    _TABLES_SCOPE.append(True)
+    try:
+        yield
+    finally:
+        _TABLES_SCOPE.pop()
+        _TABLES.clear()
 
 
 def _worker_init() -> None:
@@ -796,7 +890,8 @@ class GradingRun:
 
         try:
             if self.fork_server is None:
-                self.fork_server = launch_for_course(self.course, self.preload, parent=parent)
+                self.fork_server = launch_for_course(self.course, self.preload, parent=parent,
+                                                     assignment=self.assignment)
             self.fork_server.wait_ready()
         except (ForkServerUnavailable, ValueError, OSError) as error:
             self._fall_back(f"the fork server did not start ({error})")
@@ -824,17 +919,22 @@ class GradingRun:
         attempts: dict[str, int] = {}
         executor = _pool(min(self.jobs, max(1, len(jobs))))
         running: dict[cf.Future, tuple[GradeJob, GraderUser | None]] = {}
+
+        def fill_slots() -> None:
+            while pending and slots:
+                job = pending.pop(0)
+                user = slots.pop(0)
+                attempts[job.student] = attempts.get(job.student, 0) + 1
+                job = dataclasses.replace(job, user=user, kernels=self.kernels,
+                                          fork_socket=self._fork_socket())
+                running[executor.submit(execute_submission, job)] = (job, user)
+
         try:
             while pending or running:
-                while pending and slots:
-                    job = pending.pop(0)
-                    user = slots.pop(0)
-                    attempts[job.student] = attempts.get(job.student, 0) + 1
-                    job = dataclasses.replace(job, user=user, kernels=self.kernels,
-                                              fork_socket=self._fork_socket())
-                    running[executor.submit(execute_submission, job)] = (job, user)
+                fill_slots()
                 done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
                 broken = False
+                executed_now: list[Executed] = []
                 for future in done:
                     job, user = running.pop(future)
                     slots.append(user)
@@ -856,7 +956,7 @@ class GradingRun:
                         if executed.fork_server_failed and attempts[job.student] < 2:
                             pending.insert(0, job)  # again, with a fresh kernel
                             continue
-                    self._record(executed)
+                    executed_now.append(executed)
                 if broken:
                     for future, (job, user) in list(running.items()):
                         running.pop(future)
@@ -864,6 +964,10 @@ class GradingRun:
                         pending.insert(0, job)
                     executor.shutdown(wait=False, cancel_futures=True)
                     executor = _pool(self.jobs)
+                # The freed workers get their next submission before the writer records this
+                # one (about 0.15 s of CPU each), so that no worker waits for the writer.
+                for executed in executed_now:
+                    self._record(executed)
         except (KeyboardInterrupt, SystemExit):  # Ctrl-C, or SIGTERM turned into an exit
             executor.shutdown(wait=False, cancel_futures=True)
             for child in multiprocessing.active_children():

@@ -288,6 +288,106 @@ def test_the_server_preloads_and_forks_from_a_single_thread(server):
     assert "numpy" in facts["preloaded"] and "ipykernel.kernelapp" in facts["preloaded"]
     assert facts["failed"] == {}
     assert server.facts["warmed_up"] is True  # it formatted its warm-up traceback
+    assert server.facts["transforms_once"] is True  # kernels transform each cell once
+    assert server.facts["tracebacks_once"] is True  # and format each traceback once
+
+
+def _server_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("forkserver_under_test", FORK_SERVER)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class _Shell:
+    """Stands for ipykernel's shell: ``transform_cell`` records what it was asked."""
+
+    def __init__(self):
+        self.parent_header = None
+        self.asked = []
+
+    def transform_cell(self, raw_cell):
+        self.asked.append(raw_cell)
+        return f"transformed({raw_cell}) #{len(self.asked)}"
+
+
+class _Formatter:
+    """Stands for IPython's traceback formatter: records what it was asked to format."""
+
+    def __init__(self, tb_offset=1):
+        self.tb_offset = tb_offset
+        self.tb = None
+        self.asked = []
+
+    def structured_traceback(self, etype, evalue=None, etb=None, tb_offset=None, context=5):
+        self.tb = etb
+        self.asked.append((evalue, tb_offset))
+        return [f"{etype.__name__}: {evalue} (offset {self.tb_offset if tb_offset is None else tb_offset})"]
+
+
+def _raised(exception):
+    try:
+        raise exception
+    except Exception as caught:  # noqa: BLE001 - the test's own exception
+        return type(caught), caught, caught.__traceback__
+
+
+def test_a_kernel_formats_a_traceback_once_for_display_and_history():
+    formatter_class = type("Formatter", (_Formatter,), {})
+    assert _server_module().format_each_traceback_once(formatter_class) is True
+    assert _server_module().format_each_traceback_once(formatter_class) is False
+    formatter = formatter_class()
+    failed = _raised(AssertionError("expected 2"))
+
+    # Shown (offset from the formatter), then kept in the history (the same offset, given).
+    shown = formatter.structured_traceback(*failed)
+    kept = formatter.structured_traceback(*failed, tb_offset=1)
+    assert kept == shown == ["AssertionError: expected 2 (offset 1)"] and kept is not shown
+    assert len(formatter.asked) == 1 and formatter.tb is failed[2]
+    formatter.structured_traceback(*failed, tb_offset=1)  # a third time: formatted again
+    assert len(formatter.asked) == 2
+
+    # Another offset, context, exception or formatter than the call before: formatted again.
+    assert formatter.structured_traceback(*failed, tb_offset=0) == ["AssertionError: expected 2 (offset 0)"]
+    formatter.structured_traceback(*failed, context=3)
+    other = _raised(ValueError("other"))
+    formatter.structured_traceback(*other)
+    second = formatter_class()
+    second.structured_traceback(*other)
+    formatter.structured_traceback(*other)
+    assert len(formatter.asked) == 2 + 4 and len(second.asked) == 1
+
+
+def test_a_kernel_transforms_a_cell_once_per_request():
+    shell_class = type("Shell", (_Shell,), {})
+    assert _server_module().transform_each_cell_once(shell_class) is True
+    assert _server_module().transform_each_cell_once(shell_class) is False  # not wrapped twice
+    shell = shell_class()
+
+    # An ordinary cell: ipykernel's call, then IPython's with the same text and request.
+    shell.parent_header = first = {"msg_id": "1"}
+    assert shell.transform_cell("x = 1") == "transformed(x = 1) #1"
+    assert shell.transform_cell("x = 1") == "transformed(x = 1) #1"
+    assert shell.asked == ["x = 1"]
+    assert shell.transform_cell("x = 1") == "transformed(x = 1) #2"  # a result is reused once
+
+    # A coroutine cell is transformed once only; the next request with the same text (say the
+    # cell changed IPython's transformers) is transformed again, not given the kept result.
+    shell.parent_header = {"msg_id": "2"}
+    shell.transform_cell("await x")
+    shell.parent_header = {"msg_id": "3"}
+    assert shell.transform_cell("await x") == "transformed(await x) #4"
+
+    # Other text in the same request, or no request at all: transformed each time.
+    assert shell.transform_cell("y = 2") == "transformed(y = 2) #5"
+    shell.parent_header = first
+    assert shell.transform_cell("x = 1") == "transformed(x = 1) #6"
+    shell.parent_header = None
+    shell.transform_cell("z")
+    shell.transform_cell("z")
+    assert shell.asked[-2:] == ["z", "z"]
 
 
 def test_a_launched_server_is_waited_for_separately():
@@ -399,6 +499,9 @@ def test_default_preload_is_the_third_party_libraries_the_assignments_import():
     modules = default_preload(REPO / "source")
     assert "pandas" in modules and "requests" in modules
     assert not [m for m in modules if m.split(".")[0] in ("interview_lab", "math", "sys", "os")]
+    # Grading one assignment: only what its own notebooks import.
+    assert default_preload(REPO / "source", "ps1-back-of-envelope") == []  # math and sys only
+    assert default_preload(REPO / "source", "ps3-python-scripting") == ["requests"]
 
 
 @pytest.mark.parametrize("configured", ["", 'c.CourseDirectory.source_directory = "masters"'])

@@ -131,3 +131,131 @@ def test_workers_overwrite_cells_as_nbgrader_does_reading_the_snapshot_once(tmp_
     finally:
         parallel._SNAPSHOT_CELLS.clear()
         remove_course(course.root)
+
+
+def _graded_release(course_root):
+    """The tiny release notebook as if executed: one answer changed, one test failed."""
+    import nbformat
+    from nbformat.v4 import new_output
+
+    nb = nbformat.read(course_root / "release" / "tiny" / "tiny.ipynb", as_version=4)
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id == "bytes_per_day":
+            cell.source = "def bytes_per_day(a, b):\n    return a * b"  # answered (wrongly)
+        elif grade_id == "test_bytes_per_day":
+            cell.outputs = [new_output("error", ename="AssertionError", evalue="", traceback=[])]
+    return nb
+
+
+def _recorded(gradebook, student):
+    submission = gradebook.find_submission_notebook("tiny", "tiny", student)
+    return ({g.name: (g.auto_score, g.needs_manual_grade) for g in submission.grades},
+            {c.name: c.auto_comment for c in submission.comments})
+
+
+def test_the_writer_saves_the_grades_nbgrader_saves_in_one_commit(tmp_path):
+    from nbgrader.api import Gradebook
+    from nbgrader.preprocessors import SaveAutoGrades
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+    from test_instructor_support import make_course, remove_course
+
+    from interview_lab.instructor.course import Course, generate_assignment
+
+    course = Course.at(make_course())
+    commits: list[int] = []
+
+    def count(_session) -> None:
+        commits.append(1)
+
+    try:
+        generate_assignment(course, "tiny", release_dir=tmp_path / "release")
+        url = course.db_url
+        with Gradebook(url) as gb:
+            for student in ("ada", "bob"):
+                gb.update_or_create_student(student)
+                gb.update_or_create_submission("tiny", student)
+        event.listen(Session, "after_commit", count)
+        counted = {}
+        for student, step in (("ada", SaveAutoGrades), ("bob", parallel._save_autogrades_one_commit())):
+            commits.clear()
+            resources = {"nbgrader": {"notebook": "tiny", "assignment": "tiny", "student": student,
+                                      "db_url": url}}
+            step(config=course.config()).preprocess(_graded_release(course.root), resources)
+            counted[student] = len(commits)
+        event.remove(Session, "after_commit", count)
+        # Both first commit the course row as nbgrader opens the gradebook; then nbgrader commits
+        # once per graded cell and per answer (2 + 3 here), the writer's step once in all.
+        assert counted == {"ada": 1 + 5, "bob": 1 + 1}
+        with Gradebook(url) as gb:
+            grades, comments = _recorded(gb, "bob")
+            assert (grades, comments) == _recorded(gb, "ada")
+        assert grades == {"test_bytes_per_day": (0, False), "test_ratio": (1, False)}
+        assert comments == {"header": "No response.", "bytes_per_day": None, "ratio": "No response."}
+    finally:
+        if event.contains(Session, "after_commit", count):
+            event.remove(Session, "after_commit", count)
+        remove_course(course.root)
+
+
+def test_a_failing_cell_leaves_none_of_the_notebooks_grades_half_saved(tmp_path):
+    from nbgrader.api import Gradebook, MissingEntry
+    from test_instructor_support import make_course, remove_course
+
+    from interview_lab.instructor.course import Course, generate_assignment
+
+    course = Course.at(make_course())
+    try:
+        generate_assignment(course, "tiny", release_dir=tmp_path / "release")
+        url = course.db_url
+        with Gradebook(url) as gb:
+            gb.update_or_create_student("ada")
+            gb.update_or_create_submission("tiny", "ada")
+        nb = _graded_release(course.root)
+        nb.cells[-1].metadata["nbgrader"]["grade_id"] = "not_in_the_gradebook"  # the last test
+        resources = {"nbgrader": {"notebook": "tiny", "assignment": "tiny", "student": "ada", "db_url": url}}
+        with pytest.raises(MissingEntry):
+            parallel._save_autogrades_one_commit()(config=course.config()).preprocess(nb, resources)
+        with Gradebook(url) as gb:
+            grades, comments = _recorded(gb, "ada")
+        assert grades["test_bytes_per_day"] == (None, True)  # as created: not scored
+        assert set(comments.values()) == {None}
+    finally:
+        remove_course(course.root)
+
+
+def test_a_gradebooks_tables_are_checked_once_per_submission(tmp_path):
+    from nbgrader import api
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    parallel.one_engine_per_gradebook()
+    checks: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        if "table_info" in statement or "sqlite_master" in statement:  # create_all's look-ups
+            checks.append(statement)
+
+    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        with parallel.tables_checked_once():
+            with api.Gradebook(url) as gb:  # a new database: tables created, version stamped
+                gb.add_student("ada")
+            once = len(checks)
+            for _ in range(3):
+                with api.Gradebook(url) as gb:
+                    assert [s.id for s in gb.students] == ["ada"]
+        assert once > 10 and len(checks) == once  # one table check, then none
+        (tmp_path / "gradebook.db").unlink()  # between submissions, nothing is assumed
+        with parallel.tables_checked_once():
+            with api.Gradebook(url) as gb:
+                assert gb.students == []
+        assert len(checks) > once
+        before = len(checks)
+        with api.Gradebook(url) as gb:  # outside a submission: checked every time
+            version = gb.db.execute(api.text("SELECT version_num FROM alembic_version")).scalar()
+        assert len(checks) > before and version
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
