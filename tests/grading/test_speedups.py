@@ -259,3 +259,22 @@ def test_a_gradebooks_tables_are_checked_once_per_submission(tmp_path):
         assert len(checks) > before and version
     finally:
         event.remove(Engine, "before_cursor_execute", count)
+
+
+def test_the_workers_start_with_the_notebook_validators_built(tmp_path):
+    import json
+    import sys
+
+    import nbformat
+    from nbformat import validator
+
+    nb = nbformat.v4.new_notebook()
+    nb.nbformat_minor = 2  # a format version no other test has asked a validator for
+    path = tmp_path / "source.ipynb"
+    path.write_text(json.dumps(nb))  # (nbformat.writes would build the strict validator)
+    (tmp_path / "broken.ipynb").write_text("not json")
+    before = set(validator.validators)
+    parallel.warm_up_for_workers([tmp_path / "broken.ipynb", path])  # a broken one is skipped
+    built = {key[1:] for key in set(validator.validators) - before}
+    assert built == {(4, 2, False), (4, 2, True)}  # strict (reading) and relaxed (nbconvert)
+    assert {"IPython", "nbclient", "jupyter_client.asynchronous"} <= set(sys.modules)
