@@ -36,6 +36,8 @@ fail). Then it takes the requested working folder, umask and environment, forget
 temporary-folder and random state (Python's ``random`` and NumPy's global generator are
 reseeded from the OS, so children never share random numbers), writes its connection file
 inside its own folder, and runs ipykernel as ``python -m ipykernel_launcher -f FILE`` would.
+Two things a kernel computes twice with the same input are computed once
+(:func:`transform_each_cell_once`, :func:`format_each_traceback_once`); the results are the same.
 
 Protocol: one JSON request per connection, one JSON reply line.
 ``{"op": "spawn", "connection": {...}, "cwd": DIR, "env": {...}, "user": [UID, GID] | null,
@@ -141,9 +143,11 @@ def transform_each_cell_once(shell_class):
 
     def transform_cell(self, raw_cell):
         parent = getattr(self, "parent_header", None)
-        if kept:
-            (kept_parent, kept_cell, result), = kept
-            kept.clear()
+        try:
+            kept_parent, kept_cell, result = kept.pop()  # (one step: safe across threads)
+        except IndexError:
+            pass
+        else:
             if parent is not None and kept_parent is parent and kept_cell == raw_cell:
                 return result
         result = transform(self, raw_cell)
@@ -179,9 +183,11 @@ def format_each_traceback_once(formatter_class):
 
     def structured_traceback(self, etype, evalue=None, etb=None, tb_offset=None, context=5):
         offset = self.tb_offset if tb_offset is None else tb_offset
-        if kept:
-            (k_self, k_value, k_tb, k_offset, k_context, lines), = kept
-            kept.clear()
+        try:
+            k_self, k_value, k_tb, k_offset, k_context, lines = kept.pop()
+        except IndexError:
+            pass
+        else:
             if (k_self is self and evalue is not None and k_value is evalue and k_tb is etb
                     and k_offset == offset and k_context == context):
                 self.tb = etb[0] if isinstance(etb, tuple) else etb  # as the formatter sets it
