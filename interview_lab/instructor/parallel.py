@@ -111,6 +111,9 @@ class TimedExecute(IsolatedExecute):
 # What a worker has read from its gradebook snapshot: (url, kind, cell, notebook, assignment)
 # -> the cell's values, or the MissingEntry raised. The snapshot does not change during a run.
 _SNAPSHOT_CELLS: dict[tuple, object] = {}
+# In a worker, the run's snapshot file while it grades one of the run's submissions: the key of
+# what is kept (the worker's private copy of the snapshot answers as the snapshot does).
+_SNAPSHOT_KEY: list[str] = []
 SNAPSHOT_FIELDS = {"source": ("name", "cell_type", "locked", "checksum", "source"),
                    "graded": ("name", "max_score")}
 
@@ -162,13 +165,35 @@ def _snapshot_overwrite_cells():
 
         def preprocess_cell(self, cell, resources, index):
             gradebook = self.gradebook
-            self.gradebook = _SnapshotLookups(gradebook, self.db_url)
+            self.gradebook = _SnapshotLookups(gradebook, _SNAPSHOT_KEY[0] if _SNAPSHOT_KEY else self.db_url)
             try:
                 return super().preprocess_cell(cell, resources, index)
             finally:
                 self.gradebook = gradebook
 
     return SnapshotOverwriteCells
+
+
+def read_snapshot_cells(snapshot: Path, assignment: str) -> int:
+    """Read every source and graded cell of ``assignment`` from the run's gradebook snapshot
+    into what the workers keep (see :class:`_SnapshotLookups`), in this process before the
+    workers are forked from it: otherwise each worker reads them on its first submission, a
+    query per cell. Returns how many were read."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    before = len(_SNAPSHOT_CELLS)
+    with Gradebook(f"sqlite:///{snapshot}") as gradebook:
+        lookups = _SnapshotLookups(gradebook, str(snapshot))
+        try:
+            notebooks = gradebook.find_assignment(assignment).notebooks
+        except MissingEntry:
+            return 0
+        for notebook in notebooks:
+            for cell in notebook.source_cells:
+                lookups.find_source_cell(cell.name, notebook.name, assignment)
+            for cell in [*notebook.grade_cells, *notebook.task_cells]:
+                lookups.find_graded_cell(cell.name, notebook.name, assignment)
+    return len(_SNAPSHOT_CELLS) - before
 
 
 TRUNCATION_MARK = "... output truncated by the grader"
@@ -297,6 +322,25 @@ def worker_steps(cfg) -> tuple[list, list]:
     return sanitize, autograde
 
 
+def _rows_by_cell_name(gradebook, notebook: str, assignment: str, student: str):
+    """The submitted notebook's grades and comments, each by the name of its cell and the kind
+    of cell (two queries): what ``find_grade``/``find_comment`` would each look up on its own."""
+    from nbgrader.api import Comment, Grade, MissingEntry
+    from sqlalchemy.orm import joinedload
+
+    try:
+        submitted = gradebook.find_submission_notebook(notebook, assignment, student)
+    except MissingEntry:
+        return {}, {}
+    grades: dict[tuple[str, str], object] = {}
+    comments: dict[tuple[str, str], object] = {}
+    for rows, model in ((grades, Grade), (comments, Comment)):
+        query = gradebook.db.query(model).options(joinedload(model.cell)).filter(model.notebook_id == submitted.id)
+        for row in query:
+            rows[(type(row.cell).__name__, row.cell.name)] = row
+    return grades, comments
+
+
 def _save_autogrades_one_commit():
     from nbgrader.preprocessors import NbGraderPreprocessor, SaveAutoGrades
 
@@ -304,25 +348,51 @@ def _save_autogrades_one_commit():
         # Comes right after SaveAutoGrades in the class order below, so SaveAutoGrades'
         # ``super().preprocess`` (the loop over the cells) runs here, inside its open gradebook.
         def preprocess(self, nb, resources):
-            session = self.gradebook.db
+            gradebook = self.gradebook
+            session = gradebook.db
+            grades, comments = _rows_by_cell_name(gradebook, self.notebook_id, self.assignment_id,
+                                                  self.student_id)
+            find_grade, find_comment = gradebook.find_grade, gradebook.find_comment
+
+            # As nbgrader's look-ups: a grade cell's grade, else a task cell's; a solution
+            # cell's comment, else a task cell's; anything else asks nbgrader (and its error).
+            def grade_of(cell, notebook, assignment, student):
+                if (notebook, assignment, student) == (self.notebook_id, self.assignment_id, self.student_id):
+                    found = grades.get(("GradeCell", cell)) or grades.get(("TaskCell", cell))
+                    if found is not None:
+                        return found
+                return find_grade(cell, notebook, assignment, student)
+
+            def comment_of(cell, notebook, assignment, student):
+                if (notebook, assignment, student) == (self.notebook_id, self.assignment_id, self.student_id):
+                    found = comments.get(("SolutionCell", cell)) or comments.get(("TaskCell", cell))
+                    if found is not None:
+                        return found
+                return find_comment(cell, notebook, assignment, student)
+
+            gradebook.find_grade, gradebook.find_comment = grade_of, comment_of
             session.commit = session.flush  # what each cell's commit does until the end
             try:
                 nb, resources = super().preprocess(nb, resources)
             except BaseException:
-                del session.commit
                 session.rollback()
                 raise
-            del session.commit
-            session.commit()
+            else:
+                del session.commit
+                session.commit()
+            finally:
+                vars(session).pop("commit", None)
+                del gradebook.find_grade, gradebook.find_comment
             return nb, resources
 
     class SaveAutoGradesOneCommit(SaveAutoGrades, _CommitOnce):
         """nbgrader's ``SaveAutoGrades`` for the single writer, with one commit per notebook.
         nbgrader commits after each graded cell's score and each answer's comment (28 times per
-        ps1 notebook; each commit ends the transaction and makes SQLAlchemy reload
-        every row it had read). Here those commits only send the changes to the database
-        (``flush``), and the notebook's scores and comments are committed together at the end,
-        or not at all if a cell fails. The rows written are the same."""
+        ps1 notebook; each commit ends the transaction and makes SQLAlchemy reload every row it
+        had read), and looks each row up with its own query. Here those commits only send the
+        changes to the database (``flush``), and the notebook's scores and comments are
+        committed together at the end, or not at all if a cell fails; the notebook's grade and
+        comment rows are read with two queries first. The rows written are the same."""
 
     return SaveAutoGradesOneCommit
 
@@ -454,6 +524,7 @@ def execute_submission(job: GradeJob) -> Executed:
 
     TIMINGS.clear()
     ENDED_KERNELS_CPU_S.clear()
+    _SNAPSHOT_KEY[:] = [job.snapshot_db]
     wall0 = time.perf_counter()
     cpu_self0, cpu_kids0 = _cpu()
     course = Course(Path(job.course_root))
@@ -502,7 +573,7 @@ def execute_submission(job: GradeJob) -> Executed:
     ok, reason = True, ""
     prep0 = time.perf_counter()
     try:
-        with tables_checked_once():
+        with tables_checked_once(), connections_kept():
             converter.start()
     except NbGraderException:
         ok = False
@@ -595,7 +666,7 @@ def record_submission(course: Course, assignment: str, student: str, stage_root:
     cd = course.coursedir(cfg)
     log, handler = quiet_logger("recorder")
     try:
-        with tables_checked_once():
+        with tables_checked_once(), connections_kept():
             Autograde(coursedir=cd, config=cfg, log=log).start()
     except NbGraderException:
         errors = handler.messages(logging.ERROR)
@@ -713,6 +784,8 @@ def one_engine_per_gradebook() -> None:
         engine = _ENGINES.get(key)
         if engine is None:
             engine = _ENGINES[key] = create_engine(url, **options)
+        if _KEEP_SCOPE:
+            _keep_connections(engine)
         return engine
 
     shared.shared_engines = _ENGINES
@@ -764,6 +837,37 @@ def _check_tables_once_per_engine(api) -> None:
     create_all.checks_once = True
     api.inspect = inspect
     metadata.create_all = create_all
+
+
+# Engines whose dispose() waits for the end of the submission (see connections_kept).
+_KEPT: list[object] = []
+_KEEP_SCOPE: list[bool] = []
+
+
+def _keep_connections(engine) -> None:
+    if "dispose" not in vars(engine):
+        engine.dispose = lambda close=True: None
+        _KEPT.append(engine)
+
+
+@contextlib.contextmanager
+def connections_kept():
+    """While grading one submission: nbgrader closes the gradebook 6 to 8 times, and each close
+    disposes of the engine's connection pool, so the next opening connects to the database
+    again (about 0.7 ms each time with SQLite). Here a close leaves the pooled connection open
+    (back in the pool it is rolled back and holds no lock), and each engine is disposed of once,
+    when the submission is done: no connection outlives the submission."""
+    _KEEP_SCOPE.append(True)
+    for engine in _ENGINES.values():
+        _keep_connections(engine)
+    try:
+        yield
+    finally:
+        _KEEP_SCOPE.pop()
+        while _KEPT:
+            engine = _KEPT.pop()
+            del engine.dispose
+            engine.dispose()
 
 
 @contextlib.contextmanager
@@ -890,6 +994,7 @@ class GradingRun:
             if jobs:
                 # While the fork server (launched earlier) may still be importing.
                 warm_up_for_workers(sorted((course.folder("source") / assignment).glob("*.ipynb")))
+                read_snapshot_cells(snapshot, assignment)
             if self.kernels == "forked" and jobs:
                 self._start_fork_server(run_dir)
             self._run_pool(jobs)

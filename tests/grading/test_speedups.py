@@ -158,6 +158,7 @@ def test_the_writer_saves_the_grades_nbgrader_saves_in_one_commit(tmp_path):
     from nbgrader.api import Gradebook
     from nbgrader.preprocessors import SaveAutoGrades
     from sqlalchemy import event
+    from sqlalchemy.engine import Engine
     from sqlalchemy.orm import Session
     from test_instructor_support import make_course, remove_course
 
@@ -165,9 +166,14 @@ def test_the_writer_saves_the_grades_nbgrader_saves_in_one_commit(tmp_path):
 
     course = Course.at(make_course())
     commits: list[int] = []
+    selects: list[int] = []
 
     def count(_session) -> None:
         commits.append(1)
+
+    def count_select(_conn, _cursor, statement, *_args) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            selects.append(1)
 
     try:
         generate_assignment(course, "tiny", release_dir=tmp_path / "release")
@@ -177,17 +183,21 @@ def test_the_writer_saves_the_grades_nbgrader_saves_in_one_commit(tmp_path):
                 gb.update_or_create_student(student)
                 gb.update_or_create_submission("tiny", student)
         event.listen(Session, "after_commit", count)
-        counted = {}
+        event.listen(Engine, "before_cursor_execute", count_select)
+        counted, queried = {}, {}
         for student, step in (("ada", SaveAutoGrades), ("bob", parallel._save_autogrades_one_commit())):
             commits.clear()
+            selects.clear()
             resources = {"nbgrader": {"notebook": "tiny", "assignment": "tiny", "student": student,
                                       "db_url": url}}
             step(config=course.config()).preprocess(_graded_release(course.root), resources)
-            counted[student] = len(commits)
+            counted[student], queried[student] = len(commits), len(selects)
         event.remove(Session, "after_commit", count)
+        event.remove(Engine, "before_cursor_execute", count_select)
         # Both first commit the course row as nbgrader opens the gradebook; then nbgrader commits
         # once per graded cell and per answer (2 + 3 here), the writer's step once in all.
         assert counted == {"ada": 1 + 5, "bob": 1 + 1}
+        assert queried["bob"] < queried["ada"]  # the rows read together, not one query each
         with Gradebook(url) as gb:
             grades, comments = _recorded(gb, "bob")
             assert (grades, comments) == _recorded(gb, "ada")
@@ -196,6 +206,8 @@ def test_the_writer_saves_the_grades_nbgrader_saves_in_one_commit(tmp_path):
     finally:
         if event.contains(Session, "after_commit", count):
             event.remove(Session, "after_commit", count)
+        if event.contains(Engine, "before_cursor_execute", count_select):
+            event.remove(Engine, "before_cursor_execute", count_select)
         remove_course(course.root)
 
 
@@ -278,3 +290,84 @@ def test_the_workers_start_with_the_notebook_validators_built(tmp_path):
     built = {key[1:] for key in set(validator.validators) - before}
     assert built == {(4, 2, False), (4, 2, True)}  # strict (reading) and relaxed (nbconvert)
     assert {"IPython", "nbclient", "jupyter_client.asynchronous"} <= set(sys.modules)
+
+
+def test_a_submissions_gradebook_openings_share_a_connection_closed_at_its_end(tmp_path):
+    from nbgrader import api
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    parallel.one_engine_per_gradebook()
+    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    with api.Gradebook(url) as gb:
+        gb.add_student("ada")
+        engine = gb.engine
+    connects: list[object] = []
+
+    def count(_dbapi_connection, _record) -> None:
+        connects.append(1)
+
+    event.listen(Engine, "connect", count)
+    try:
+        with parallel.connections_kept():
+            for _ in range(4):
+                with api.Gradebook(url) as gb:
+                    assert [s.id for s in gb.students] == ["ada"]
+            assert len(connects) == 1 and engine.pool.checkedin() == 1  # one, kept for reuse
+        assert engine.pool.checkedin() == 0  # closed with the submission
+        assert "dispose" not in vars(engine)  # the engine is itself again
+        for _ in range(2):  # outside a submission: a connection per opening, as nbgrader does
+            with api.Gradebook(url) as gb:
+                pass
+        assert len(connects) == 3 and engine.pool.checkedin() == 0
+    finally:
+        event.remove(Engine, "connect", count)
+
+
+def test_the_snapshots_cells_are_read_once_before_the_workers_start(tmp_path):
+    import shutil
+
+    import nbformat
+    from nbgrader.preprocessors import OverwriteCells
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+    from test_instructor_support import make_course, remove_course
+
+    from interview_lab.instructor.course import Course, generate_assignment
+
+    course = Course.at(make_course())
+    lookups: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        # find_source_cell / find_graded_cell: one cell looked up by its name
+        if "source_cell.name = ?" in statement or "base_cell.name = ?" in statement:
+            lookups.append(statement)
+
+    def overwrite(step, db_url):
+        nb = nbformat.read(course.root / "release" / "tiny" / "tiny.ipynb", as_version=4)
+        resources = {"nbgrader": {"notebook": "tiny", "assignment": "tiny", "db_url": db_url}}
+        return nbformat.writes(step(config=course.config()).preprocess(nb, resources)[0])
+
+    try:
+        generate_assignment(course, "tiny", release_dir=tmp_path / "release")
+        snapshot = parallel.gradebook_snapshot(course, "tiny", tmp_path / "snapshot.db")
+        parallel._SNAPSHOT_CELLS.clear()
+        # The tiny notebook: 8 cells with an id (its source cells), 2 of them graded.
+        assert parallel.read_snapshot_cells(snapshot, "tiny") == 8 + 2
+        assert parallel.read_snapshot_cells(tmp_path / "snapshot.db", "no-such-assignment") == 0
+
+        worker_copy = tmp_path / "worker-1.db"  # what a worker grades against
+        shutil.copyfile(snapshot, worker_copy)
+        parallel._SNAPSHOT_KEY[:] = [str(snapshot)]
+        event.listen(Engine, "before_cursor_execute", count)
+        kept = overwrite(parallel._snapshot_overwrite_cells(), f"sqlite:///{worker_copy}")
+        assert lookups == [], "\n\n".join(lookups)  # every cell answered from what was read before
+        expected = overwrite(OverwriteCells, f"sqlite:///{worker_copy}")
+        assert lookups  # nbgrader's own step asks the database
+        assert kept == expected
+    finally:
+        if event.contains(Engine, "before_cursor_execute", count):
+            event.remove(Engine, "before_cursor_execute", count)
+        parallel._SNAPSHOT_KEY.clear()
+        parallel._SNAPSHOT_CELLS.clear()
+        remove_course(course.root)
