@@ -155,18 +155,7 @@ def transform_each_cell_once(shell_class):
             kept.append((parent, raw_cell, result))
         return result
 
-    transform_cell.once_per_request = True
-    transform_cell.__doc__ = transform.__doc__
-    shell_class.transform_cell = transform_cell
-    return True
-
-
-def transform_kernels_cells_once():
-    try:
-        from ipykernel.zmqshell import ZMQInteractiveShell
-    except ImportError:
-        return False
-    return transform_each_cell_once(ZMQInteractiveShell)
+    return _replace(shell_class, "transform_cell", transform_cell, "once_per_request")
 
 
 def format_each_traceback_once(formatter_class):
@@ -197,18 +186,28 @@ def format_each_traceback_once(formatter_class):
             kept.append((self, evalue, etb, offset, context, list(lines)))
         return lines
 
-    structured_traceback.once_per_exception = True
-    structured_traceback.__doc__ = structured.__doc__
-    formatter_class.structured_traceback = structured_traceback
+    return _replace(formatter_class, "structured_traceback", structured_traceback, "once_per_exception")
+
+
+def _replace(owner, name, replacement, marker):
+    replacement.__doc__ = getattr(owner, name).__doc__
+    setattr(replacement, marker, True)
+    setattr(owner, name, replacement)
     return True
 
 
-def format_kernels_tracebacks_once():
-    try:
+def compute_once_in_kernels():
+    """Both of the above, in the server before it forks; returns which were installed."""
+    done = {"transforms_once": False, "tracebacks_once": False}
+    with contextlib.suppress(ImportError):
+        from ipykernel.zmqshell import ZMQInteractiveShell
+
+        done["transforms_once"] = transform_each_cell_once(ZMQInteractiveShell)
+    with contextlib.suppress(ImportError):
         from IPython.core.ultratb import AutoFormattedTB
-    except ImportError:
-        return False
-    return format_each_traceback_once(AutoFormattedTB)
+
+        done["tracebacks_once"] = format_each_traceback_once(AutoFormattedTB)
+    return done
 
 
 def thread_count():
@@ -493,8 +492,7 @@ def main(argv):
         raise SystemExit("usage: _forkserver.py --socket PATH --owner PID [--nice N] [--preload MODULE ...]")
     server = Server(path, owner, [*KERNEL_MODULES, *preload])
     warmed_up = warm_up_tracebacks()
-    transforms_once = transform_kernels_cells_once()
-    tracebacks_once = format_kernels_tracebacks_once()
+    computed_once = compute_once_in_kernels()
     # What the imports created is never collected in the children: move it out of the garbage
     # collector's sight, or each child's first full collection walks (and so copies, page by
     # page) the whole preloaded heap.
@@ -504,7 +502,7 @@ def main(argv):
     signal.signal(signal.SIGINT, server.stop)
     ready = {"ready": True, "pid": os.getpid(), "threads": thread_count(),
              "preloaded": server.preloaded, "failed": server.failed, "warmed_up": warmed_up,
-             "transforms_once": transforms_once, "tracebacks_once": tracebacks_once}
+             **computed_once}
     sys.stdout.write(json.dumps(ready) + "\n")
     sys.stdout.flush()
     # Children must not inherit the grading run's pipes.

@@ -352,25 +352,21 @@ def _save_autogrades_one_commit():
             session = gradebook.db
             grades, comments = _rows_by_cell_name(gradebook, self.notebook_id, self.assignment_id,
                                                   self.student_id)
-            find_grade, find_comment = gradebook.find_grade, gradebook.find_comment
+            ids = (self.notebook_id, self.assignment_id, self.student_id)
 
             # As nbgrader's look-ups: a grade cell's grade, else a task cell's; a solution
             # cell's comment, else a task cell's; anything else asks nbgrader (and its error).
-            def grade_of(cell, notebook, assignment, student):
-                if (notebook, assignment, student) == (self.notebook_id, self.assignment_id, self.student_id):
-                    found = grades.get(("GradeCell", cell)) or grades.get(("TaskCell", cell))
-                    if found is not None:
-                        return found
-                return find_grade(cell, notebook, assignment, student)
+            def from_rows(rows, kinds, nbgraders_find):
+                def find(cell, notebook, assignment, student):
+                    if (notebook, assignment, student) == ids:
+                        for kind in kinds:
+                            if (kind, cell) in rows:
+                                return rows[(kind, cell)]
+                    return nbgraders_find(cell, notebook, assignment, student)
+                return find
 
-            def comment_of(cell, notebook, assignment, student):
-                if (notebook, assignment, student) == (self.notebook_id, self.assignment_id, self.student_id):
-                    found = comments.get(("SolutionCell", cell)) or comments.get(("TaskCell", cell))
-                    if found is not None:
-                        return found
-                return find_comment(cell, notebook, assignment, student)
-
-            gradebook.find_grade, gradebook.find_comment = grade_of, comment_of
+            gradebook.find_grade = from_rows(grades, ("GradeCell", "TaskCell"), gradebook.find_grade)
+            gradebook.find_comment = from_rows(comments, ("SolutionCell", "TaskCell"), gradebook.find_comment)
             session.commit = session.flush  # what each cell's commit does until the end
             try:
                 nb, resources = super().preprocess(nb, resources)

@@ -61,14 +61,22 @@ def test_invalid_metadata_raises_what_jsonschema_raises(nbgrader_validator, bad)
     assert common.jsonschema.cached_validators  # the cached path was used
 
 
-def test_one_engine_serves_every_gradebook_of_a_url(tmp_path):
+@pytest.fixture
+def ada_gradebook(tmp_path):
+    """(URL, engine) of a new SQLite gradebook holding the student ada, engines shared."""
     from nbgrader import api
 
     parallel.one_engine_per_gradebook()
     url = f"sqlite:///{tmp_path / 'gradebook.db'}"
-    with api.Gradebook(url) as first:
-        first.add_student("ada")
-        engine = first.engine
+    with api.Gradebook(url) as gb:
+        gb.add_student("ada")
+        return url, gb.engine
+
+
+def test_one_engine_serves_every_gradebook_of_a_url(tmp_path, ada_gradebook):
+    from nbgrader import api
+
+    url, engine = ada_gradebook
     with api.Gradebook(url) as second:
         assert second.engine is engine
         assert [s.id for s in second.students] == ["ada"]
@@ -292,16 +300,12 @@ def test_the_workers_start_with_the_notebook_validators_built(tmp_path):
     assert {"IPython", "nbclient", "jupyter_client.asynchronous"} <= set(sys.modules)
 
 
-def test_a_submissions_gradebook_openings_share_a_connection_closed_at_its_end(tmp_path):
+def test_a_submissions_gradebook_openings_share_a_connection_closed_at_its_end(ada_gradebook):
     from nbgrader import api
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
-    parallel.one_engine_per_gradebook()
-    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
-    with api.Gradebook(url) as gb:
-        gb.add_student("ada")
-        engine = gb.engine
+    url, engine = ada_gradebook
     connects: list[object] = []
 
     def count(_dbapi_connection, _record) -> None:
