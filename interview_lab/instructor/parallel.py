@@ -373,12 +373,9 @@ def _save_autogrades_one_commit():
             except BaseException:
                 session.rollback()
                 raise
-            else:
-                del session.commit
-                session.commit()
             finally:
-                vars(session).pop("commit", None)
-                del gradebook.find_grade, gradebook.find_comment
+                del session.commit, gradebook.find_grade, gradebook.find_comment
+            session.commit()
             return nb, resources
 
     class SaveAutoGradesOneCommit(SaveAutoGrades, _CommitOnce):
