@@ -178,16 +178,29 @@ def remove_user_files(users: list[GraderUser]) -> list[Path]:
 def live_processes(uid: int) -> list[int]:
     """Process ids of ``uid`` that are still running (zombies, already dead, are left out)."""
     found = []
-    for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else []:
-        if not entry.name.isdigit():
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return found
+    wanted = str(uid)
+    for name in names:
+        if not name.isdigit():
             continue
         try:
-            status = (entry / "status").read_text()
+            with open(f"/proc/{name}/status") as handle:
+                status = handle.read()
         except OSError:
             continue
-        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        if fields.get("Uid", "").split()[:1] == [str(uid)] and not fields.get("State", "").strip().startswith("Z"):
-            found.append(int(entry.name))
+        # Only two lines matter ("State:" comes before "Uid:"); the rest is not read.
+        state = real_uid = None
+        for line in status.splitlines():
+            if line.startswith("State:"):
+                state = line[6:].strip()
+            elif line.startswith("Uid:"):
+                real_uid = line[4:].split()[:1]
+                break
+        if real_uid == [wanted] and not (state or "").startswith("Z"):
+            found.append(int(name))
     return found
 
 

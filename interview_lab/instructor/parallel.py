@@ -722,12 +722,39 @@ def _private_gradebooks_skip_fsync() -> None:
         event.listen(Engine, "connect", no_sync)
 
 
+def _json_key(value):
+    """A hashable key that tells JSON values apart exactly as a JSON schema does (by type, then
+    by value), or None for anything that is not plain JSON data (no key, so not kept)."""
+    kind = type(value)
+    if value is None or kind is bool or kind is str:
+        return (kind.__name__, value)
+    if kind is int or kind is float:
+        return (kind.__name__, value) if value == value else None  # NaN never equals a key
+    if isinstance(value, dict):
+        items = []
+        for name, item in value.items():
+            key = _json_key(item)
+            if type(name) is not str or key is None:
+                return None
+            items.append((name, key))
+        return ("object", tuple(sorted(items)))
+    if kind is list:
+        keys = tuple(_json_key(item) for item in value)
+        return None if None in keys else ("array", keys)
+    return None
+
+
+VALID_KEYS_KEPT = 10_000  # per schema: one per distinct metadata a run has seen valid
+
+
 def validate_once_per_schema() -> None:
     """nbgrader checks each cell's metadata with ``jsonschema.validate(metadata, schema)``, which
     first re-checks the *schema* itself on every call: about a third of a second of CPU per
     ps1 submission. Here the validator for a schema is built (and the schema checked) once; each
     cell is then validated against it exactly as ``jsonschema.validate`` does (same checks, same
-    best-matching error raised)."""
+    best-matching error raised). Most cells of a class carry the same metadata (the source's),
+    validated twice per submission: metadata found valid once is remembered (by its JSON value
+    and types) and not checked again; anything invalid is checked, and raises, every time."""
     import types
 
     import jsonschema
@@ -735,7 +762,7 @@ def validate_once_per_schema() -> None:
 
     if getattr(common.jsonschema, "cached_validators", None) is not None:
         return
-    cache: dict[int, tuple[object, object]] = {}
+    cache: dict[int, tuple[object, object, set]] = {}
 
     def validate(instance, schema, cls=None, *args, **kwargs):
         if cls is not None or args or kwargs:
@@ -744,10 +771,16 @@ def validate_once_per_schema() -> None:
         if entry is None or entry[0] is not schema:
             checker = jsonschema.validators.validator_for(schema)
             checker.check_schema(schema)
-            entry = cache[id(schema)] = (schema, checker(schema))
+            entry = cache[id(schema)] = (schema, checker(schema), set())
+        key = _json_key(instance)
+        if key is not None and key in entry[2]:
+            return None
         error = jsonschema.exceptions.best_match(entry[1].iter_errors(instance))
         if error is not None:
             raise error
+        if key is not None and len(entry[2]) < VALID_KEYS_KEPT:
+            entry[2].add(key)
+        return None
 
     shim = types.ModuleType("jsonschema_cached")
     shim.__dict__.update({k: getattr(jsonschema, k) for k in dir(jsonschema) if not k.startswith("__")})

@@ -290,6 +290,7 @@ def test_the_server_preloads_and_forks_from_a_single_thread(server):
     assert server.facts["warmed_up"] is True  # it formatted its warm-up traceback
     assert server.facts["transforms_once"] is True  # kernels transform each cell once
     assert server.facts["tracebacks_once"] is True  # and format each traceback once
+    assert server.facts["flushes_when_needed"] is True  # and skip flushes with nothing to do
 
 
 def _server_module():
@@ -388,6 +389,65 @@ def test_a_kernel_transforms_a_cell_once_per_request():
     shell.transform_cell("z")
     shell.transform_cell("z")
     assert shell.asked[-2:] == ["z", "z"]
+
+
+def test_a_kernel_flushes_only_when_there_is_something_to_send_or_wait_for():
+    import io
+
+    import zmq
+    from ipykernel.iostream import IOPubThread, OutStream
+    from jupyter_client.session import Session
+
+    stream_class = type("Stream", (OutStream,), {})
+    assert _server_module().flush_only_when_needed(stream_class) is True
+    assert _server_module().flush_only_when_needed(stream_class) is False  # not wrapped twice
+    context = zmq.Context()
+    publisher, listener = context.socket(zmq.PUB), context.socket(zmq.SUB)
+    publisher.bind("inproc://flush-test")
+    listener.connect("inproc://flush-test")
+    listener.setsockopt(zmq.SUBSCRIBE, b"")
+    session = Session(key=b"")
+    pub = IOPubThread(publisher)
+    pub.start()
+    scheduled = []
+    schedule = pub.schedule
+    pub.schedule = lambda f: (scheduled.append(f), schedule(f))
+    stream = stream_class(session, pub, "stdout", watchfd=False)
+
+    def received():
+        texts = []
+        while listener.poll(1000):
+            message = session.deserialize(session.feed_identities(listener.recv_multipart())[1])
+            texts.append(message["content"]["text"])
+            if not listener.poll(50):
+                break
+        return texts
+
+    try:
+        time.sleep(0.2)  # let the subscription reach the publisher
+        stream.flush()  # nothing written, nothing queued: no hand-off to the IOPub thread
+        assert scheduled == []
+
+        stream.write("hello\n")  # text to send: flushed, sent and waited for, as before
+        stream.flush()
+        assert len(scheduled) >= 2 and received() == ["hello\n"]
+
+        # Something queued before the flush: the flush waits until the IOPub thread has run it.
+        done = []
+        pub._events.append(lambda: (time.sleep(0.1), done.append(True)))
+        before = len(scheduled)
+        stream.flush()
+        assert done == [True] and len(scheduled) == before + 2
+
+        stream.echo = io.StringIO()  # an echo stream to flush too: flushed as before
+        before = len(scheduled)
+        stream.flush()
+        assert len(scheduled) == before + 2
+    finally:
+        pub.stop()
+        pub.close()
+        listener.close(linger=0)
+        context.term()
 
 
 def test_a_launched_server_is_waited_for_separately():

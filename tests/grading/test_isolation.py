@@ -14,6 +14,7 @@ import os
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -206,6 +207,25 @@ def test_processes_left_behind_are_killed(probed):
     # The users this run's kernels ran as (other grading runs on the machine have their own).
     for name in probed["users"]:
         assert live_processes(pwd.getpwnam(name).pw_uid) == [], f"processes of {name} outlived grading"
+
+
+def test_live_processes_are_the_users_running_processes_not_zombies_or_other_users():
+    running = subprocess.Popen(["sleep", "30"])
+    exited = subprocess.Popen(["true"])
+    try:
+        deadline = time.monotonic() + 10
+        while "Z" not in Path(f"/proc/{exited.pid}/stat").read_text().rsplit(")", 1)[1].split()[0]:
+            assert time.monotonic() < deadline, "the child never became a zombie"
+            time.sleep(0.01)
+        mine = live_processes(os.getuid())
+        assert running.pid in mine and os.getpid() in mine
+        assert exited.pid not in mine  # exited, not yet reaped: a zombie
+        other = 0 if os.getuid() != 0 else 65534
+        assert running.pid not in live_processes(other)
+    finally:
+        running.kill()
+        running.wait()
+        exited.wait()
 
 
 @needs_root

@@ -61,6 +61,50 @@ def test_invalid_metadata_raises_what_jsonschema_raises(nbgrader_validator, bad)
     assert common.jsonschema.cached_validators  # the cached path was used
 
 
+def test_metadata_found_valid_is_not_checked_again_and_invalid_is_checked_every_time(nbgrader_validator):
+    from nbgrader.nbgraderformat import common
+
+    nbgrader_validator.validate_cell(_cell())  # builds the validator
+    cache = common.jsonschema.cached_validators
+    (key, (schema, checker, valid)), = cache.items()
+    checked = []
+
+    class Counting:  # jsonschema's validators are frozen: stand in for this one
+        def iter_errors(self, instance):
+            checked.append(copy.deepcopy(instance))
+            return checker.iter_errors(instance)
+
+    cache[key] = (schema, Counting(), valid)
+    try:
+        nbgrader_validator.validate_cell(_cell())  # the same metadata again: remembered
+        assert checked == []
+        nbgrader_validator.validate_cell(_cell(grade_id="other"))  # other metadata: checked once
+        nbgrader_validator.validate_cell(_cell(grade_id="other"))
+        assert len(checked) == 1
+        for _ in range(2):  # invalid metadata: checked, and raises, every time
+            with pytest.raises(jsonschema.ValidationError):
+                nbgrader_validator.validate_cell(_cell(grade="yes"))
+        assert len(checked) == 3
+        # Told apart by type as a schema tells them apart: points 2 and 2.0 are kept separately.
+        nbgrader_validator.validate_cell(_cell(grade=True, points=2, solution=False))
+        nbgrader_validator.validate_cell(_cell(grade=True, points=2.0, solution=False))
+        assert len(checked) == 5
+    finally:
+        cache[key] = (schema, checker, valid)
+
+
+@pytest.mark.parametrize("value, key", [
+    ({"a": 1, "b": [True, None]}, ("object", (("a", ("int", 1)), ("b", ("array", (("bool", True), ("NoneType", None))))))),
+    ({"b": 1, "a": 1}, ("object", (("a", ("int", 1)), ("b", ("int", 1))))),  # key order does not count
+    ((1, 2), None),  # a tuple is not a JSON array to jsonschema: never remembered
+    ({1: "x"}, None),  # nor is a mapping with keys that are not strings
+    ({"x": float("nan")}, None),  # NaN never equals itself
+    ({"x": object()}, None),
+])
+def test_json_keys_tell_apart_what_a_schema_tells_apart(value, key):
+    assert parallel._json_key(value) == key
+
+
 @pytest.fixture
 def ada_gradebook(tmp_path):
     """(URL, engine) of a new SQLite gradebook holding the student ada, engines shared."""
