@@ -195,7 +195,7 @@ def flush_only_when_needed(stream_class):
     """ipykernel flushes the kernel's stdout and stderr twice for every execute request (four
     calls, one right after another). Each call hands a flush to the IOPub thread and waits for
     that thread to catch up with everything queued before it: two wake-ups of that thread and a
-    wait, about 4 % of a kernel's CPU per cell. When the stream holds no text and the IOPub
+    wait, about 6 % of a kernel's CPU. When the stream holds no text and the IOPub
     thread has nothing queued, there is nothing to send and nothing to wait for; such a call
     now returns at once. Any other call (text to send, messages still queued, an echo stream,
     the IOPub thread itself, a process forked from the kernel) flushes exactly as before."""
