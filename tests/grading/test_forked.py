@@ -518,7 +518,7 @@ def test_a_kernel_with_the_servers_shortcuts_shows_what_a_plain_kernel_shows(tmp
     plain = _outputs("test-plain", tmp_path)
     shortcuts = _outputs("test-shortcuts", tmp_path)
     assert "SyntaxWarning" in plain[0] and "late" in plain[2] and "ZeroDivisionError" in plain[9]
-    for cell, (expected, got) in enumerate(zip(plain, shortcuts)):
+    for cell, (expected, got) in enumerate(zip(plain, shortcuts, strict=True)):
         assert got == expected, f"cell {cell}: {TRICKY_CELLS[cell]!r}"
 
 
