@@ -523,6 +523,10 @@ class IsolatedKernelManager(AsyncKernelManager):
         return [*self.launcher, "--home", self.sandbox_folder, "--connection-file", connection, "--", *command]
 
 
+# What jupyter_client raises when a kernel process has exited before answering kernel_info.
+KERNEL_DIED_AT_START = "Kernel died before replying to kernel_info"
+
+
 def kernel_manager_class() -> type[AsyncKernelManager]:
     """The kernel manager for grading ("fresh" kernels: a new process per submission)."""
     return IsolatedKernelManager
@@ -550,6 +554,14 @@ class IsolatedExecute(Execute):
     # submission when this runs out, and a cell that prints megabytes on a busy machine needs
     # more than nbclient's 4 s.
     iopub_timeout = Integer(30).tag(config=True)
+
+    # A kernel may exit before it answers at all, so before any cell has run: most often because
+    # one of the ports jupyter_client chose for it was taken by another process before the
+    # kernel could bind it (the grading run's workers all start kernels, and open connections
+    # to them, at the same time). That is not the student's doing: start a new kernel, with new
+    # ports, up to this many times in all.
+    startup_attempts = Integer(2, help="kernels started before giving up on one that exits "
+                                       "before it answers").tag(config=True)
 
     def _spec(self) -> SandboxSpec:
         user = GraderUser(**self.run_as) if self.run_as else None
@@ -594,5 +606,21 @@ class IsolatedExecute(Execute):
         kwargs.setdefault("stderr", subprocess.DEVNULL)
         await super().async_start_new_kernel(**kwargs)
 
-    # nbclient binds the synchronous wrapper to its own coroutine: rebind it to this override.
+    async def async_start_new_kernel_client(self):
+        attempt = 1
+        while True:
+            try:
+                return await super().async_start_new_kernel_client()
+            except RuntimeError as error:
+                if attempt >= self.startup_attempts or KERNEL_DIED_AT_START not in str(error):
+                    raise
+            # nbclient has shut the dead kernel's manager down: a new manager, kernel and ports.
+            self.log.warning("kernel exited before it answered (attempt %d of %d); starting another",
+                             attempt, self.startup_attempts)
+            attempt += 1
+            self.km = self.create_kernel_manager()
+            await self.async_start_new_kernel()
+
+    # nbclient binds the synchronous wrappers to its own coroutines: rebind them to the overrides.
     start_new_kernel = run_sync(async_start_new_kernel)
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)

@@ -59,6 +59,7 @@ from traitlets import Bool, Integer
 from .course import Course, check_student_id, generate_assignment, quiet_logger
 from .forked import ENDED_KERNELS_CPU_S, GRADING_NICENESS, ForkServer
 from .isolation import (
+    KERNEL_DIED_AT_START,
     GraderUser,
     IsolatedExecute,
     create_sandbox,
@@ -405,6 +406,8 @@ def _failure_reason(messages: list[str], assignment: str, submitted: Path) -> st
     text = "\n".join(messages)
     if any(name in text for name in FORK_SERVER_ERRORS):
         return "the fork server could not start a kernel"
+    if KERNEL_DIED_AT_START in text:
+        return "the kernel exited before it answered, each time it was started (no cell had run)"
     if "DeadKernelError" in text or "Kernel died" in text:
         return "the kernel died while running the notebook (os._exit, a crash or out of memory)"
     if "NotJSONError" in text or "JSONDecodeError" in text or "Notebook does not appear to be JSON" in text:

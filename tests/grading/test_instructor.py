@@ -334,6 +334,8 @@ def test_failure_reasons_are_one_readable_line():
     from interview_lab.instructor.parallel import _failure_reason
 
     assert "kernel died" in _failure_reason(["DeadKernelError: Kernel died"], "a", Path("."))
+    assert "before it answered" in _failure_reason(
+        ["RuntimeError: Kernel died before replying to kernel_info"], "a", Path("."))
     assert "not valid notebook JSON" in _failure_reason(["nbformat.reader.NotJSONError: bad"], "a", Path("."))
     reason = _failure_reason(["Attribute 'checksum' for cell x has changed!", "Traceback:\n  x\nKeyError: 'y'"],
                              "a", Path("."))

@@ -35,8 +35,10 @@ from interview_lab.instructor.cli import grade_main
 from interview_lab.instructor.course import Course, generate_assignment
 from interview_lab.instructor.isolation import (
     DROPPER,
+    KERNEL_DIED_AT_START,
     USER_PREFIX,
     GraderUser,
+    IsolatedExecute,
     PermissionChanges,
     blocking_folders,
     live_processes,
@@ -358,3 +360,58 @@ def pwd_users() -> list[int]:
     import pwd
 
     return [e.pw_uid for e in pwd.getpwall() if e.pw_name.startswith(f"{USER_PREFIX}-")]
+
+
+FLAKY_LAUNCHER = """\
+import os, sys
+count, exits = sys.argv[1], int(sys.argv[2])
+started = len(open(count).read()) if os.path.exists(count) else 0
+with open(count, "a") as handle:
+    handle.write("x")
+if started < exits:
+    sys.exit(1)  # gone before answering, as when another process took one of its ports
+from ipykernel import kernelapp
+kernelapp.launch_new_instance(argv=sys.argv[3:])
+"""
+
+
+def _run_with_kernel_that_exits(tmp_path, exits: int):
+    import nbformat
+
+    script = tmp_path / "flaky.py"
+    script.write_text(FLAKY_LAUNCHER)
+    count = tmp_path / "starts"
+    spec_dir = tmp_path / "jupyter" / "kernels" / "flaky"
+    spec_dir.mkdir(parents=True)
+    (spec_dir / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, str(script), str(count), str(exits), "-f", "{connection_file}"],
+        "display_name": "exits at first", "language": "python",
+    }))
+    for folder in ("sandbox", "private", "notebook"):
+        (tmp_path / folder).mkdir()
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("6 * 7")])
+    old = os.environ.get("JUPYTER_PATH")
+    os.environ["JUPYTER_PATH"] = str(tmp_path / "jupyter")
+    try:
+        execute = IsolatedExecute(kernel_name="flaky", sandbox=str(tmp_path / "sandbox"),
+                                  private_dir=str(tmp_path / "private"), timeout=30)
+        execute.preprocess(nb, {"metadata": {"path": str(tmp_path / "notebook")}})
+    finally:
+        if old is None:
+            os.environ.pop("JUPYTER_PATH")
+        else:
+            os.environ["JUPYTER_PATH"] = old
+        starts = len(count.read_text()) if count.exists() else 0
+    return nb, starts
+
+
+def test_a_kernel_that_exits_before_it_answers_is_started_once_more(tmp_path):
+    nb, starts = _run_with_kernel_that_exits(tmp_path, exits=1)
+    assert starts == 2
+    assert nb.cells[0].outputs[0]["data"]["text/plain"] == "42"
+
+
+def test_a_kernel_that_never_answers_fails_after_the_second_start(tmp_path):
+    with pytest.raises(RuntimeError, match=KERNEL_DIED_AT_START):
+        _run_with_kernel_that_exits(tmp_path, exits=5)
+    assert len((tmp_path / "starts").read_text()) == 2
