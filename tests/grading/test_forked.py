@@ -30,6 +30,7 @@ from test_instructor_support import (
     is_root,
     make_course,
     put_submission,
+    python_kernel_spec,
     remove_course,
 )
 
@@ -470,53 +471,36 @@ TRICKY_CELLS = [
 ]
 
 
-def _outputs(kernel_name: str, kernel_dirs: Path) -> list[str]:
+def _outputs(kernel_name: str) -> list[str]:
     import re
 
     import nbformat
     from nbclient import NotebookClient
 
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in TRICKY_CELLS])
-    old = os.environ.get("JUPYTER_PATH")
-    os.environ["JUPYTER_PATH"] = str(kernel_dirs)
-    try:
-        NotebookClient(nb, kernel_name=kernel_name, timeout=30, allow_errors=True,
-                       extra_arguments=["--HistoryManager.hist_file=:memory:"]).execute()
-    finally:
-        if old is None:
-            os.environ.pop("JUPYTER_PATH")
-        else:
-            os.environ["JUPYTER_PATH"] = old
+    NotebookClient(nb, kernel_name=kernel_name, timeout=30, allow_errors=True,
+                   extra_arguments=["--HistoryManager.hist_file=:memory:"]).execute()
     # The kernel's process id is part of its cell file names; nothing else may differ.
     return [re.sub(r"ipykernel_\d+", "ipykernel_N", json.dumps(cell.outputs, sort_keys=True)) for cell in nb.cells]
 
 
-def test_a_kernel_with_the_servers_shortcuts_shows_what_a_plain_kernel_shows(tmp_path):
-    launchers = {
-        "plain": "from ipykernel import kernelapp\n",
-        "shortcuts": textwrap.dedent(f"""\
-            import importlib, importlib.util
-            spec = importlib.util.spec_from_file_location("forkserver", {str(FORK_SERVER)!r})
-            server = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(server)
-            for name in server.KERNEL_MODULES:
-                importlib.import_module(name)
-            installed = server.compute_once_in_kernels()
-            assert all(installed.values()), installed
-            from ipykernel import kernelapp
-        """),
-    }
-    for name, code in launchers.items():
-        script = tmp_path / f"{name}.py"
-        script.write_text(code + "import sys\nkernelapp.launch_new_instance(argv=sys.argv[1:])\n")
-        spec_dir = tmp_path / "kernels" / f"test-{name}"
-        spec_dir.mkdir(parents=True)
-        (spec_dir / "kernel.json").write_text(json.dumps({
-            "argv": [sys.executable, str(script), "-f", "{connection_file}"],
-            "display_name": name, "language": "python",
-        }))
-    plain = _outputs("test-plain", tmp_path)
-    shortcuts = _outputs("test-shortcuts", tmp_path)
+def test_a_kernel_with_the_servers_shortcuts_shows_what_a_plain_kernel_shows(tmp_path, monkeypatch):
+    launch = "import sys\nfrom ipykernel import kernelapp\nkernelapp.launch_new_instance(argv=sys.argv[1:])\n"
+    shortcuts = textwrap.dedent(f"""\
+        import importlib, importlib.util
+        spec = importlib.util.spec_from_file_location("forkserver", {str(FORK_SERVER)!r})
+        server = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(server)
+        for name in server.KERNEL_MODULES:
+            importlib.import_module(name)
+        installed = server.compute_once_in_kernels()
+        assert all(installed.values()), installed
+    """)
+    python_kernel_spec(tmp_path, "test-plain", launch)
+    python_kernel_spec(tmp_path, "test-shortcuts", shortcuts + launch)
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path))
+    plain = _outputs("test-plain")
+    shortcuts = _outputs("test-shortcuts")
     assert "SyntaxWarning" in plain[0] and "late" in plain[2] and "ZeroDivisionError" in plain[9]
     for cell, (expected, got) in enumerate(zip(plain, shortcuts, strict=True)):
         assert got == expected, f"cell {cell}: {TRICKY_CELLS[cell]!r}"

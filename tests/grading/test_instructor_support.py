@@ -163,3 +163,16 @@ def summary_rows(stdout: str) -> dict[str, tuple[str, str, str]]:
 
 
 ROW = re.compile(r"^(?P<student>.+?)\s{2,}(?P<score>\S+)\s{2,}(?P<max>\S+)\s{2}(?P<status>.*)$")
+
+
+def python_kernel_spec(jupyter_dir: Path, name: str, launcher: str, *args: str) -> None:
+    """A kernel spec ``name`` under ``jupyter_dir`` (put it on ``JUPYTER_PATH``) that runs the
+    Python script ``launcher`` with ``args`` and then ``-f CONNECTION_FILE``."""
+    spec_dir = jupyter_dir / "kernels" / name
+    spec_dir.mkdir(parents=True)
+    script = spec_dir / "launcher.py"
+    script.write_text(launcher)
+    (spec_dir / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, str(script), *args, "-f", "{connection_file}"],
+        "display_name": name, "language": "python",
+    }))

@@ -26,6 +26,7 @@ from test_instructor_support import (
     is_root,
     make_course,
     put_submission,
+    python_kernel_spec,
     remove_course,
     run_cli,
     summary_rows,
@@ -375,43 +376,28 @@ kernelapp.launch_new_instance(argv=sys.argv[3:])
 """
 
 
-def _run_with_kernel_that_exits(tmp_path, exits: int):
+def _run_with_kernel_that_exits(tmp_path, monkeypatch, exits: int):
     import nbformat
 
-    script = tmp_path / "flaky.py"
-    script.write_text(FLAKY_LAUNCHER)
     count = tmp_path / "starts"
-    spec_dir = tmp_path / "jupyter" / "kernels" / "flaky"
-    spec_dir.mkdir(parents=True)
-    (spec_dir / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, str(script), str(count), str(exits), "-f", "{connection_file}"],
-        "display_name": "exits at first", "language": "python",
-    }))
+    python_kernel_spec(tmp_path / "jupyter", "flaky", FLAKY_LAUNCHER, str(count), str(exits))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
     for folder in ("sandbox", "private", "notebook"):
         (tmp_path / folder).mkdir()
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("6 * 7")])
-    old = os.environ.get("JUPYTER_PATH")
-    os.environ["JUPYTER_PATH"] = str(tmp_path / "jupyter")
-    try:
-        execute = IsolatedExecute(kernel_name="flaky", sandbox=str(tmp_path / "sandbox"),
-                                  private_dir=str(tmp_path / "private"), timeout=30)
-        execute.preprocess(nb, {"metadata": {"path": str(tmp_path / "notebook")}})
-    finally:
-        if old is None:
-            os.environ.pop("JUPYTER_PATH")
-        else:
-            os.environ["JUPYTER_PATH"] = old
-        starts = len(count.read_text()) if count.exists() else 0
-    return nb, starts
+    execute = IsolatedExecute(kernel_name="flaky", sandbox=str(tmp_path / "sandbox"),
+                              private_dir=str(tmp_path / "private"), timeout=30)
+    execute.preprocess(nb, {"metadata": {"path": str(tmp_path / "notebook")}})
+    return nb, len(count.read_text())
 
 
-def test_a_kernel_that_exits_before_it_answers_is_started_once_more(tmp_path):
-    nb, starts = _run_with_kernel_that_exits(tmp_path, exits=1)
+def test_a_kernel_that_exits_before_it_answers_is_started_once_more(tmp_path, monkeypatch):
+    nb, starts = _run_with_kernel_that_exits(tmp_path, monkeypatch, exits=1)
     assert starts == 2
     assert nb.cells[0].outputs[0]["data"]["text/plain"] == "42"
 
 
-def test_a_kernel_that_never_answers_fails_after_the_second_start(tmp_path):
+def test_a_kernel_that_never_answers_fails_after_the_second_start(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match=KERNEL_DIED_AT_START):
-        _run_with_kernel_that_exits(tmp_path, exits=5)
+        _run_with_kernel_that_exits(tmp_path, monkeypatch, exits=5)
     assert len((tmp_path / "starts").read_text()) == 2
