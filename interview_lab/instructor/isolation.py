@@ -35,6 +35,16 @@ Kernels are started either fresh (a new Python process per submission, through t
 above) or forked (``forked.py``: a child of the run's fork server, which applies the same
 resource limits and user change itself); the sandbox, user and environment rules here are
 the same for both.
+
+Kernels talk to the grader over **Unix sockets** in their sandbox (jupyter_client's ``ipc``
+transport), not TCP ports on 127.0.0.1. jupyter_client picks free TCP ports and the kernel
+binds them a moment later; while the run's workers start kernels and open connections at the
+same time, another process can take a port in between. A kernel that then cannot bind its
+shell, stdin or control port exits, but one that cannot bind its IOPub port stays alive
+without answering (it hangs shutting down its sockets), and the student failed a minute later
+with "Kernel didn't respond in 60 seconds". Socket files in a folder made for the submission
+cannot be taken by anyone else. A sandbox whose path is too long for a Unix socket (deep
+temporary folders) falls back to TCP.
 """
 
 from __future__ import annotations
@@ -527,6 +537,18 @@ class IsolatedKernelManager(AsyncKernelManager):
 KERNEL_DIED_AT_START = "Kernel died before replying to kernel_info"
 
 
+# The longest socket path used: the kernel's prefix plus jupyter_client's "-N" suffix must fit
+# in sun_path (108 bytes on Linux, 104 on macOS, each with the terminating NUL).
+UNIX_SOCKET_PATH_MAX = 100
+
+
+def ipc_prefix(folder: str) -> str | None:
+    """Where a kernel run in ``folder`` puts its Unix sockets (``<prefix>-1`` to ``-5``), or
+    None when those paths would be too long for a Unix socket."""
+    prefix = os.path.join(os.path.abspath(folder), ".kernel")
+    return prefix if len(os.fsencode(prefix)) + len("-99") <= UNIX_SOCKET_PATH_MAX else None
+
+
 def kernel_manager_class() -> type[AsyncKernelManager]:
     """The kernel manager for grading ("fresh" kernels: a new process per submission)."""
     return IsolatedKernelManager
@@ -555,13 +577,16 @@ class IsolatedExecute(Execute):
     # more than nbclient's 4 s.
     iopub_timeout = Integer(30).tag(config=True)
 
-    # A kernel may exit before it answers at all, so before any cell has run: most often because
-    # one of the ports jupyter_client chose for it was taken by another process before the
-    # kernel could bind it (the grading run's workers all start kernels, and open connections
-    # to them, at the same time). That is not the student's doing: start a new kernel, with new
-    # ports, up to this many times in all.
+    # A kernel may exit before it answers at all, so before any cell has run: over TCP, most
+    # often because one of the ports jupyter_client chose for it was taken by another process
+    # before the kernel could bind it (the grading run's workers all start kernels, and open
+    # connections to them, at the same time). That is not the student's doing: start a new
+    # kernel, with new ports or sockets, up to this many times in all.
     startup_attempts = Integer(2, help="kernels started before giving up on one that exits "
                                        "before it answers").tag(config=True)
+    transport = Enum(["ipc", "tcp"], default_value="ipc" if os.name == "posix" else "tcp",
+                     help="ipc: Unix sockets in the sandbox (no ports to race for); tcp: ports "
+                          "on 127.0.0.1, as jupyter_client does by default").tag(config=True)
 
     def _spec(self) -> SandboxSpec:
         user = GraderUser(**self.run_as) if self.run_as else None
@@ -594,6 +619,13 @@ class IsolatedExecute(Execute):
             km.sandbox_folder = spec.folder
         if spec.private_dir:
             km.connection_file = os.path.join(spec.private_dir, f"kernel-{uuid.uuid4().hex}.json")
+        prefix = ipc_prefix(spec.folder) if self.transport == "ipc" else None
+        if prefix is not None:
+            # The kernel (as the sandbox's user) creates the sockets; a kernel started again
+            # after an early exit takes the next free numbers.
+            km.transport = "ipc"
+            km.ip = prefix
+            km.cache_ports = False
         return km
 
     async def async_start_new_kernel(self, **kwargs):

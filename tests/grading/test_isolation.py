@@ -37,11 +37,13 @@ from interview_lab.instructor.course import Course, generate_assignment
 from interview_lab.instructor.isolation import (
     DROPPER,
     KERNEL_DIED_AT_START,
+    UNIX_SOCKET_PATH_MAX,
     USER_PREFIX,
     GraderUser,
     IsolatedExecute,
     PermissionChanges,
     blocking_folders,
+    ipc_prefix,
     live_processes,
     private_entries,
 )
@@ -64,8 +66,28 @@ def can_list(path):
         return True
     except OSError:
         return False
+def own_sockets():
+    inodes = set()
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):
+            target = os.readlink(f"/proc/self/fd/{fd}")
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    tcp = []
+    for table in ("/proc/self/net/tcp", "/proc/self/net/tcp6"):
+        with contextlib.suppress(OSError), open(table) as handle:
+            for line in list(handle)[1:]:
+                fields = line.split()
+                if fields[3] == "0A" and fields[9] in inodes:  # LISTEN
+                    tcp.append(int(fields[1].rsplit(":", 1)[1], 16))
+    with open("/proc/self/net/unix") as handle:
+        unix = [f[7] for f in (line.split() for line in list(handle)[1:]) if len(f) > 7 and f[6] in inodes]
+    return tcp, unix
+import contextlib
+from ipykernel.connect import get_connection_info
 sleeper = subprocess.Popen(["sleep", "600"], start_new_session=True)
 import pandas
+tcp_listening, unix_sockets = own_sockets()
 REPORT = {
     "cwd": os.getcwd(),
     "home": os.environ.get("HOME"),
@@ -78,6 +100,10 @@ REPORT = {
     "list": {name: can_list(path) for name, path in %(list)r.items()},
     "pandas": pandas.__version__,
     "sleeper": sleeper.pid,
+    "connection": {k: v for k, v in get_connection_info(unpack=True).items() if k in ("transport", "ip")},
+    "tcp_listening": tcp_listening,
+    "iopub_pipe_port": getattr(get_ipython().kernel.iopub_thread, "_pipe_port", None),
+    "unix_sockets": unix_sockets,
 }
 print("REPORT=" + json.dumps(REPORT))
 RATIO = 20'''
@@ -180,6 +206,19 @@ def test_kernel_can_use_the_python_environment_and_the_data(probed):
     assert report["pandas"]
     assert report["read"]["data"] is True
     assert report["read"]["python"] is True
+
+
+def test_kernel_talks_to_the_grader_over_unix_sockets_in_its_sandbox(probed):
+    """No TCP port a kernel listens on could be taken by another process first (see ipc_prefix):
+    its five channels are Unix sockets in the sandbox. The one TCP port it listens on is the
+    IOPub thread's pipe for output from forked processes, which ipykernel binds to a port the
+    operating system picks (nothing to race for)."""
+    report = probed["report"]
+    assert report["connection"] == {"transport": "ipc", "ip": os.path.join(report["cwd"], ".kernel")}
+    assert set(report["tcp_listening"]) <= {report["iopub_pipe_port"]}
+    # Each listening socket's path, and each connection accepted on it.
+    ours = {p for p in report["unix_sockets"] if p.startswith(report["connection"]["ip"] + "-")}
+    assert len(ours) == 5, report["unix_sockets"]
 
 
 @needs_root
@@ -401,3 +440,51 @@ def test_a_kernel_that_never_answers_fails_after_the_second_start(tmp_path, monk
     with pytest.raises(RuntimeError, match=KERNEL_DIED_AT_START):
         _run_with_kernel_that_exits(tmp_path, monkeypatch, exits=5)
     assert len((tmp_path / "starts").read_text()) == 2
+
+
+def _manager_for(sandbox: Path, **options):
+    import nbformat
+
+    execute = IsolatedExecute(sandbox=str(sandbox), private_dir=str(sandbox.parent), **options)
+    execute.nb = nbformat.v4.new_notebook()
+    return execute.create_kernel_manager()
+
+
+def test_kernel_sockets_go_in_the_sandbox_unless_the_path_is_too_long_for_a_unix_socket(tmp_path):
+    short = tmp_path / "s"
+    short.mkdir()
+    km = _manager_for(short)
+    assert (km.transport, km.ip, km.cache_ports) == ("ipc", str(short / ".kernel"), False)
+    # jupyter_client names the sockets <ip>-1 ... <ip>-5, next to nothing else in the sandbox.
+    km.write_connection_file()
+    info = json.loads(Path(km.connection_file).read_text())
+    assert {info[f"{c}_port"] for c in ("shell", "iopub", "stdin", "control", "hb")} == {1, 2, 3, 4, 5}
+
+    # A sandbox whose socket paths would not fit in sun_path: TCP on 127.0.0.1, as jupyter_client
+    # does by default.
+    deep = tmp_path / ("d" * (UNIX_SOCKET_PATH_MAX - len(str(tmp_path)) - len("/.kernel-99")))
+    deep.mkdir()
+    assert ipc_prefix(str(deep)) is None
+    assert ipc_prefix(str(deep)[:-1]) == str(deep)[:-1] + "/.kernel"
+    km = _manager_for(deep)
+    assert km.transport == "tcp" and km.ip == "127.0.0.1"
+
+    # Configured for TCP.
+    km = _manager_for(short, transport="tcp")
+    assert km.transport == "tcp" and km.ip == "127.0.0.1"
+
+
+@pytest.mark.parametrize("kernels", ["forked", "fresh"])
+def test_the_course_config_can_put_kernels_back_on_tcp_ports(kernels):
+    course = make_course(extra_config='c.IsolatedExecute.transport = "tcp"')
+    try:
+        cell = ("from ipykernel.connect import get_connection_info\n"
+                "print('TRANSPORT=' + get_connection_info(unpack=True)['transport'])\n"
+                "RATIO = 20")
+        put_submission(course, "student", {"tiny.ipynb": filled_notebook(GOOD_BYTES, cell)})
+        status, out, err = run_cli(grade_main, grade_args(course, "--kernels", kernels))
+        assert status == 0, out + err
+        graded = (course / "autograded" / "student" / ASSIGNMENT / "tiny.ipynb").read_text()
+        assert "TRANSPORT=tcp" in graded
+    finally:
+        remove_course(course)
