@@ -755,9 +755,12 @@ def validate_once_per_schema() -> None:
     first re-checks the *schema* itself on every call: about a third of a second of CPU per
     ps1 submission. Here the validator for a schema is built (and the schema checked) once; each
     cell is then validated against it exactly as ``jsonschema.validate`` does (same checks, same
-    best-matching error raised). Most cells of a class carry the same metadata (the source's),
-    validated twice per submission: metadata found valid once is remembered (by its JSON value
-    and types) and not checked again; anything invalid is checked, and raises, every time."""
+    best-matching error raised). nbgrader reads its schema file into a new dict for every
+    validator it makes (one per ``CheckCellMetadata`` run, two per submission), so validators
+    are kept by the schema's content, not by the dict. Most cells of a class carry the same
+    metadata (the source's), validated twice per submission: metadata found valid once is
+    remembered (by its JSON value and types) and not checked again; anything invalid is
+    checked, and raises, every time."""
     import types
 
     import jsonschema
@@ -765,16 +768,25 @@ def validate_once_per_schema() -> None:
 
     if getattr(common.jsonschema, "cached_validators", None) is not None:
         return
-    cache: dict[int, tuple[object, object, set]] = {}
+    # The schema's JSON key -> (the first such schema, its validator, metadata found valid).
+    cache: dict[object, tuple[object, object, set]] = {}
+    last: list = [None, None]  # the schema dict seen last, and its entry
 
     def validate(instance, schema, cls=None, *args, **kwargs):
         if cls is not None or args or kwargs:
             return jsonschema.validate(instance, schema, cls, *args, **kwargs)
-        entry = cache.get(id(schema))
-        if entry is None or entry[0] is not schema:
-            checker = jsonschema.validators.validator_for(schema)
-            checker.check_schema(schema)
-            entry = cache[id(schema)] = (schema, checker(schema), set())
+        if last[0] is schema:
+            entry = last[1]
+        else:
+            schema_key = _json_key(schema)
+            entry = cache.get(schema_key) if schema_key is not None else None
+            if entry is None:
+                checker = jsonschema.validators.validator_for(schema)
+                checker.check_schema(schema)
+                entry = (schema, checker(schema), set())
+                if schema_key is not None:
+                    cache[schema_key] = entry
+            last[0], last[1] = schema, entry
         key = _json_key(instance)
         if key is not None and key in entry[2]:
             return None

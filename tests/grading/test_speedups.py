@@ -61,36 +61,57 @@ def test_invalid_metadata_raises_what_jsonschema_raises(nbgrader_validator, bad)
     assert common.jsonschema.cached_validators  # the cached path was used
 
 
-def test_metadata_found_valid_is_not_checked_again_and_invalid_is_checked_every_time(nbgrader_validator):
-    from nbgrader.nbgraderformat import common
+def test_metadata_found_valid_is_not_checked_again_and_invalid_is_checked_every_time(nbgrader_validator, monkeypatch):
+    from nbgrader.nbgraderformat import common, v3
 
     nbgrader_validator.validate_cell(_cell())  # builds the validator
-    cache = common.jsonschema.cached_validators
-    (key, (schema, checker, valid)), = cache.items()
-    checked = []
+    checked, built = [], []
+    best_match = jsonschema.exceptions.best_match
+    kind = jsonschema.validators.validator_for(nbgrader_validator.schema)
+    check_schema = kind.check_schema
 
-    class Counting:  # jsonschema's validators are frozen: stand in for this one
-        def iter_errors(self, instance):
-            checked.append(copy.deepcopy(instance))
-            return checker.iter_errors(instance)
+    def counting_best_match(errors, *args, **kwargs):  # called once per metadata checked
+        errors = list(errors)
+        checked.append(errors)
+        return best_match(iter(errors), *args, **kwargs)
 
-    cache[key] = (schema, Counting(), valid)
-    try:
-        nbgrader_validator.validate_cell(_cell())  # the same metadata again: remembered
-        assert checked == []
-        nbgrader_validator.validate_cell(_cell(grade_id="other"))  # other metadata: checked once
-        nbgrader_validator.validate_cell(_cell(grade_id="other"))
-        assert len(checked) == 1
-        for _ in range(2):  # invalid metadata: checked, and raises, every time
-            with pytest.raises(jsonschema.ValidationError):
-                nbgrader_validator.validate_cell(_cell(grade="yes"))
-        assert len(checked) == 3
-        # Told apart by type as a schema tells them apart: points 2 and 2.0 are kept separately.
-        nbgrader_validator.validate_cell(_cell(grade=True, points=2, solution=False))
-        nbgrader_validator.validate_cell(_cell(grade=True, points=2.0, solution=False))
-        assert len(checked) == 5
-    finally:
-        cache[key] = (schema, checker, valid)
+    def counting_check_schema(schema, *args, **kwargs):  # called once per validator built
+        built.append(schema)
+        return check_schema(schema, *args, **kwargs)
+
+    monkeypatch.setattr(jsonschema.exceptions, "best_match", counting_best_match)
+    monkeypatch.setattr(kind, "check_schema", counting_check_schema)
+    nbgrader_validator.validate_cell(_cell())  # the same metadata again: remembered
+    assert checked == []
+    nbgrader_validator.validate_cell(_cell(grade_id="other"))  # other metadata: checked once
+    nbgrader_validator.validate_cell(_cell(grade_id="other"))
+    assert len(checked) == 1
+    for _ in range(2):  # invalid metadata: checked, and raises, every time
+        with pytest.raises(jsonschema.ValidationError):
+            nbgrader_validator.validate_cell(_cell(grade="yes"))
+    assert len(checked) == 3
+    # Told apart by type as a schema tells them apart: points 2 and 2.0 are kept separately.
+    nbgrader_validator.validate_cell(_cell(grade=True, points=2, solution=False))
+    nbgrader_validator.validate_cell(_cell(grade=True, points=2.0, solution=False))
+    assert len(checked) == 5
+
+    # nbgrader makes a new validator for each CheckCellMetadata run, reading its schema file into
+    # a new dict: it gets the validator already built and what was found valid with it.
+    second = v3.MetadataValidatorV3()
+    assert second.schema is not nbgrader_validator.schema and second.schema == nbgrader_validator.schema
+    second.validate_cell(_cell())
+    second.validate_cell(_cell(grade_id="other"))
+    assert len(checked) == 5 and built == []
+    with pytest.raises(jsonschema.ValidationError):
+        second.validate_cell(_cell(grade="yes"))
+    assert len(checked) == 6
+    assert len(common.jsonschema.cached_validators) == 1
+    # A schema with other content gets its own validator (checked as jsonschema checks it).
+    other = copy.deepcopy(nbgrader_validator.schema)
+    other["properties"]["points"]["minimum"] = 1
+    with pytest.raises(jsonschema.ValidationError):
+        common.jsonschema.validate({**_cell(grade=True, solution=False).metadata["nbgrader"], "points": 0}, other)
+    assert len(built) == 1 and len(common.jsonschema.cached_validators) == 2
 
 
 @pytest.mark.parametrize("value, key", [
