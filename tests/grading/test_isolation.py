@@ -52,7 +52,8 @@ from interview_lab.settings import data_dir
 needs_root = pytest.mark.skipif(not is_root(), reason="needs root: creates grading users and drops privileges")
 SECRET = "INTERVIEW_LAB_TEST_SECRET"
 
-PROBE = '''import json, os, pwd, subprocess
+PROBE = '''import contextlib, json, os, pwd, subprocess
+from ipykernel.connect import get_connection_info
 def can_read(path):
     try:
         with open(path, "rb") as handle:
@@ -66,7 +67,7 @@ def can_list(path):
         return True
     except OSError:
         return False
-def own_sockets():
+def own_sockets():  # (TCP ports this process listens on, paths of its Unix sockets)
     inodes = set()
     for fd in os.listdir("/proc/self/fd"):
         with contextlib.suppress(OSError):
@@ -83,8 +84,6 @@ def own_sockets():
     with open("/proc/self/net/unix") as handle:
         unix = [f[7] for f in (line.split() for line in list(handle)[1:]) if len(f) > 7 and f[6] in inodes]
     return tcp, unix
-import contextlib
-from ipykernel.connect import get_connection_info
 sleeper = subprocess.Popen(["sleep", "600"], start_new_session=True)
 import pandas
 tcp_listening, unix_sockets = own_sockets()
