@@ -768,8 +768,8 @@ def validate_once_per_schema() -> None:
 
     if getattr(common.jsonschema, "cached_validators", None) is not None:
         return
-    # The schema's JSON key -> (the first such schema, its validator, metadata found valid).
-    cache: dict[object, tuple[object, object, set]] = {}
+    # The schema's JSON key -> (its validator, the metadata found valid with it).
+    cache: dict[object, tuple[object, set]] = {}
     last: list = [None, None]  # the schema dict seen last, and its entry
 
     def validate(instance, schema, cls=None, *args, **kwargs):
@@ -783,18 +783,19 @@ def validate_once_per_schema() -> None:
             if entry is None:
                 checker = jsonschema.validators.validator_for(schema)
                 checker.check_schema(schema)
-                entry = (schema, checker(schema), set())
+                entry = (checker(schema), set())
                 if schema_key is not None:
                     cache[schema_key] = entry
             last[0], last[1] = schema, entry
         key = _json_key(instance)
-        if key is not None and key in entry[2]:
+        validator, valid = entry
+        if key is not None and key in valid:
             return None
-        error = jsonschema.exceptions.best_match(entry[1].iter_errors(instance))
+        error = jsonschema.exceptions.best_match(validator.iter_errors(instance))
         if error is not None:
             raise error
-        if key is not None and len(entry[2]) < VALID_KEYS_KEPT:
-            entry[2].add(key)
+        if key is not None and len(valid) < VALID_KEYS_KEPT:
+            valid.add(key)
         return None
 
     shim = types.ModuleType("jsonschema_cached")
