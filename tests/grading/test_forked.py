@@ -11,6 +11,7 @@ life. When run as root (as in CI) the kernels also drop to the grading users.
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import signal
@@ -145,7 +146,8 @@ def forked_class():
         run.on_result = lambda _outcome: seen_servers.append(
             run.fork_server.facts["pid"] if run.fork_server is not None else None)
         outcomes = run.run()
-    yield {"course": course, "outcomes": outcomes, "messages": run.messages, "servers": seen_servers}
+    yield {"course": course, "outcomes": outcomes, "messages": run.messages, "servers": seen_servers,
+           "frozen_after": gc.get_freeze_count()}
     remove_course(course)
 
 
@@ -153,6 +155,7 @@ def test_students_are_graded_in_order_by_one_fork_server(forked_class):
     servers = forked_class["servers"]
     assert len(servers) == len(ORDER) and len(set(servers)) == 1 and servers[0] is not None
     assert not [m for m in forked_class["messages"] if "warning" in m], forked_class["messages"]
+    assert forked_class["frozen_after"] == 0  # what the run froze for its workers is thawed
 
 
 def test_the_polluter_really_changed_its_own_kernel(forked_class):
@@ -287,6 +290,7 @@ def test_the_server_preloads_and_forks_from_a_single_thread(server):
     facts = server.request({"op": "ping"})
     assert facts["threads"] == 1
     assert "numpy" in facts["preloaded"] and "ipykernel.kernelapp" in facts["preloaded"]
+    assert "numpy.random" in facts["preloaded"]  # every child reseeds it: imported once, here
     assert facts["failed"] == {}
     assert server.facts["warmed_up"] is True  # it formatted its warm-up traceback
     assert server.facts["transforms_once"] is True  # kernels transform each cell once

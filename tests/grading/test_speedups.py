@@ -346,6 +346,63 @@ def test_a_gradebooks_tables_are_checked_once_per_submission(tmp_path):
         event.remove(Engine, "before_cursor_execute", count)
 
 
+def test_a_gradebooks_course_row_is_looked_up_once_per_submission(tmp_path):
+    from nbgrader import api
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    parallel.one_engine_per_gradebook()
+    lookups: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        if "FROM course" in statement:  # Gradebook.check_course's query
+            lookups.append(statement)
+
+    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        with parallel.tables_checked_once():
+            for _ in range(4):
+                with api.Gradebook(url, "devops") as gb:
+                    assert [c.id for c in gb.db.query(api.Course)] == ["devops"]
+            assert len(lookups) == 1 + 4  # one check_course, then only the test's own queries
+            with api.Gradebook(url, "another-course") as gb:  # another course: checked (and made)
+                assert sorted(c.id for c in gb.db.query(api.Course)) == ["another-course", "devops"]
+            with api.Gradebook(other, "devops"):  # another database: checked
+                pass
+            assert len(lookups) == 5 + 1 + 1 + 1
+        lookups.clear()
+        with parallel.tables_checked_once():  # the next submission checks again
+            with api.Gradebook(url, "devops"):
+                pass
+        with api.Gradebook(url, "devops"):  # outside a submission: checked every time
+            pass
+        assert len(lookups) == 2
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
+
+
+def _garbage_seen_by_the_collector() -> tuple[int, int]:
+    import gc
+
+    return gc.get_freeze_count(), len(gc.get_objects())
+
+
+def test_workers_start_with_the_parents_objects_out_of_the_collectors_sight():
+    import gc
+
+    assert gc.get_freeze_count() == 0
+    executor = parallel._pool(1)
+    try:
+        frozen, tracked = executor.submit(_garbage_seen_by_the_collector).result()
+    finally:
+        executor.shutdown()
+        gc.unfreeze()
+    assert frozen > 10_000  # this process's objects (nbgrader, nbconvert, pytest...), frozen
+    assert tracked < frozen / 10  # a full collection in the worker walks only its own
+
+
 def test_the_workers_start_with_the_notebook_validators_built(tmp_path):
     import json
     import sys
