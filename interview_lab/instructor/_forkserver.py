@@ -92,8 +92,19 @@ KERNEL_MODULES = (
     "ipykernel.zmqshell",
     "ipykernel.comm",
     "ipykernel.debugger",
-    "matplotlib_inline.backend_inline",
 )
+# Never imported here, even when asked: a library that keeps per-process state from its import.
+# matplotlib, imported here, would keep this server's config folder for every kernel (its path
+# is cached at import; the grading user cannot read it, so importing pyplot failed), and its
+# inline backend would not be linked to the kernel's shell (plots came out as text, no image).
+# Each kernel imports it itself, as a fresh one does.
+LEFT_TO_EACH_KERNEL = {
+    "matplotlib": "matplotlib keeps per-process state from its import (config folder, inline "
+                  "backend); each kernel imports it itself",
+}
+# Imported as well when NumPy is preloaded: every child reseeds NumPy's global generator, which
+# imports numpy.random (7 to 15 ms of a kernel's CPU) unless it is here already.
+WITH_NUMPY = ("numpy.random",)
 
 
 WARM_UP_FILE = "<interview-lab-fork-server-warm-up>"
@@ -268,12 +279,7 @@ class Server:
         self.children = {}  # pid -> exit status (None while running)
         self.cpu = {}  # pid -> CPU seconds it used, once it has ended
         self.preloaded, self.failed = [], {}
-        for name in preload:
-            try:
-                importlib.import_module(name)
-                self.preloaded.append(name)
-            except Exception as error:  # noqa: BLE001 - reported to the grading run
-                self.failed[name] = f"{type(error).__name__}: {error}"
+        self.preload(preload)
         self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         old = os.umask(0o177)
         try:
@@ -290,6 +296,18 @@ class Server:
         self.wake_r, self.wake_w = os.pipe()
         os.set_blocking(self.wake_r, False)
         os.set_blocking(self.wake_w, False)
+
+    def preload(self, names):
+        for name in names:
+            reason = LEFT_TO_EACH_KERNEL.get(name.split(".")[0])
+            if reason:
+                self.failed[name] = reason
+                continue
+            try:
+                importlib.import_module(name)
+                self.preloaded.append(name)
+            except Exception as error:  # noqa: BLE001 - reported to the grading run
+                self.failed[name] = f"{type(error).__name__}: {error}"
 
     # -- requests -----------------------------------------------------------------------------
     def allowed(self, conn):
@@ -524,11 +542,11 @@ def main(argv):
         raise SystemExit("usage: _forkserver.py --socket PATH --owner PID [--nice N] [--preload MODULE ...]")
     server = Server(path, owner, [*KERNEL_MODULES, *preload])
     if "numpy" in sys.modules:
-        # Every child reseeds NumPy's global generator, which imports numpy.random (7 to 15 ms
-        # of each kernel's CPU) unless it is here already.
-        with contextlib.suppress(ImportError):
-            importlib.import_module("numpy.random")
-            server.preloaded.append("numpy.random")
+        server.preload(WITH_NUMPY)
+    for library, reason in LEFT_TO_EACH_KERNEL.items():
+        if library in sys.modules:  # brought in by another preloaded library
+            server.failed[library] = (f"imported by a preloaded library, so forked kernels share it "
+                                      f"({reason.split(';')[0]}): grade with --kernels fresh")
     warmed_up = warm_up_tracebacks()
     computed_once = compute_once_in_kernels()
     # What the imports created is never collected in the children: move it out of the garbage

@@ -49,6 +49,9 @@ SOCKET_VARIABLE = "INTERVIEW_LAB_FORK_SERVER"
 # Modules a kernel never gets preloaded whatever a notebook imports: the course's own package
 # (the assignments' hidden tests treat its presence in sys.modules as cheating).
 NEVER_PRELOAD = ("interview_lab",)
+# Libraries the default preload leaves out and the fork server refuses (it says why): each
+# kernel imports them itself (see LEFT_TO_EACH_KERNEL in _forkserver.py).
+LEFT_TO_EACH_KERNEL = ("matplotlib",)
 # Forking after these imports is only known to be safe where fork() is the native way to start
 # processes: on macOS, system frameworks that Python's libraries load are not fork-safe.
 FORK_SAFE_PLATFORM = sys.platform.startswith("linux")
@@ -120,8 +123,8 @@ def notebook_imports(path: Path) -> set[str]:
 
 def default_preload(source_root: Path, assignment: str | None = None) -> list[str]:
     """The third-party libraries the course's assignments import (their ``source/`` notebooks;
-    only ``assignment``'s when given), installed here, without the course's own package;
-    ``matplotlib`` means its ``pyplot``."""
+    only ``assignment``'s when given), installed here, without the course's own package and
+    without those each kernel must import itself (:data:`LEFT_TO_EACH_KERNEL`)."""
     found: set[str] = set()
     for notebook in sorted(source_root.glob(f"{assignment or '*'}/*.ipynb")):
         found |= notebook_imports(notebook)
@@ -131,7 +134,9 @@ def default_preload(source_root: Path, assignment: str | None = None) -> list[st
             continue
         if importlib.util.find_spec(name) is None:
             continue
-        modules.append("matplotlib.pyplot" if name == "matplotlib" else name)
+        if name in LEFT_TO_EACH_KERNEL:
+            continue
+        modules.append(name)
     return modules
 
 

@@ -95,6 +95,15 @@ print("POLLUTED=" + json.JSONEncoder().encode({"pandas_sum": pandas.DataFrame({"
                                  "threads": sorted(t.name for t in threading.enumerate())}))
 ''' + GOOD_BYTES
 
+# Draws a plot, as a fresh kernel would show it: inline, as a PNG.
+PLOTTER = '''import json, os
+import matplotlib
+import matplotlib.pyplot as plt
+plt.plot([1, 2, 4])
+plt.show()
+print("PLOT=" + json.dumps({"configdir": matplotlib.get_configdir(), "home": os.environ["HOME"]}))
+''' + GOOD_BYTES
+
 KILLER = "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n" + GOOD_BYTES
 LOOPER = "while True:\n    pass"
 
@@ -124,7 +133,7 @@ def grading_run(course: Path, students: list[str], **options):
         yield run
 
 
-ORDER = ["a-polluter", "b-probe", "c-killer", "d-probe", "e-looper", "f-probe", "g-wrong"]
+ORDER = ["a-polluter", "b-probe", "c-killer", "d-probe", "e-looper", "f-probe", "g-wrong", "h-plotter"]
 
 
 @pytest.fixture(scope="module")
@@ -138,6 +147,7 @@ def forked_class():
         "e-looper": (GOOD_BYTES, LOOPER),
         "f-probe": (PROBE, "RATIO = 20"),
         "g-wrong": (WRONG_BYTES, "RATIO = 20"),
+        "h-plotter": (PLOTTER, "RATIO = 20"),
     }
     for student, (bytes_src, ratio_src) in answers.items():
         put_submission(course, student, {"tiny.ipynb": filled_notebook(bytes_src, ratio_src)})
@@ -198,6 +208,16 @@ def test_random_numbers_differ_between_children(forked_class):
     seeded = random.random()
     assert seeded not in {r["random"] for r in reports}  # the polluter's seed did not carry over
     assert numpy.random.RandomState(0).random() not in {r["numpy_random"] for r in reports}
+
+
+def test_a_forked_kernel_draws_plots_inline_with_its_own_matplotlib_folder(forked_class):
+    course = forked_class["course"]
+    plot = _printed(course, "h-plotter", "PLOT=")
+    assert plot["configdir"].startswith(plot["home"])  # the kernel's sandbox, not the server's
+    nb = json.loads((course / "autograded" / "h-plotter" / ASSIGNMENT / "tiny.ipynb").read_text())
+    shown = [o for cell in nb["cells"] for o in cell.get("outputs", []) if o["output_type"] == "display_data"]
+    assert len(shown) == 1 and "image/png" in shown[0]["data"]
+    assert forked_class["outcomes"]["h-plotter"].score == 3.0
 
 
 def test_a_kernel_killed_mid_cell_fails_that_student_only(forked_class):
@@ -633,6 +653,17 @@ def test_the_preload_is_found_where_nbgrader_keeps_the_sources(configured):
         assert course.source_folder().name == ("masters" if configured else "source")
     finally:
         remove_course(course.root)
+
+
+def test_matplotlib_is_left_to_each_kernel(tmp_path):
+    nb = {"cells": [{"cell_type": "code", "source": "import matplotlib.pyplot as plt\nimport numpy"}]}
+    (tmp_path / "ps9").mkdir()
+    (tmp_path / "ps9" / "ps9.ipynb").write_text(json.dumps(nb))
+    assert default_preload(tmp_path) == ["numpy"]
+    with ForkServer(["matplotlib.pyplot", "numpy"]) as asked:  # asked anyway: refused, with why
+        facts = asked.request({"op": "ping"})
+        assert "numpy" in facts["preloaded"] and "matplotlib.pyplot" not in facts["preloaded"]
+        assert "each kernel imports it itself" in facts["failed"]["matplotlib.pyplot"]
 
 
 def test_preloading_the_course_package_is_refused():
