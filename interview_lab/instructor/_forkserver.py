@@ -85,6 +85,7 @@ KERNEL_MODULES = (
     "IPython.core.completerlib",
     "IPython.core.debugger",
     "IPython.core.interactiveshell",
+    "IPython.core.logger",
     "IPython.core.oinspect",
     "IPython.extensions.storemagic",
     "ipykernel.kernelapp",
