@@ -5,7 +5,7 @@ Usage (started by the grading run, see ``forked.py``)::
     python -P _forkserver.py --socket PATH --owner PID [--nice N] [--preload MOD ...]
 
 Starting a new Python kernel for every submission spends most of its time importing the same
-libraries (ipykernel, IPython, pandas, matplotlib...) again. This server imports them once,
+libraries (ipykernel, IPython, pandas, NumPy...) again. This server imports them once,
 then for each request forks a child that becomes a new kernel: copy-on-write, every child
 starts from the same clean state, the state of a process that has imported libraries and
 never run any user code. Nothing a child does reaches the server or another child, because
