@@ -16,12 +16,13 @@ the notebooks' screenshots.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import json
 import os
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -64,12 +65,6 @@ def _browser_required() -> bool:
     return bool(os.environ.get("INTERVIEW_LAB_REQUIRE_BROWSER") or os.environ.get("CI"))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def chromium() -> Path:
     """Debian's Chromium; without it the browser tests skip, or fail where they are required."""
@@ -99,14 +94,18 @@ def _lab_process(chromium, tmp_path_factory):
         if (REPO / name).is_dir():
             shutil.copytree(REPO / name, root / name,
                             ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    port, token = _free_port(), secrets.token_hex(16)
+    token = secrets.token_hex(16)
     env = dict(os.environ)
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     env["INTERVIEW_LAB_HOME"] = str(work / "learner-home")  # the learner's files go here
     env["JUPYTER_RUNTIME_DIR"] = str(work / "runtime")
+    # Port 0: the server takes a free port when it binds, and says which in its runtime file.
+    # (A port chosen here would stay free only until some other process, such as a kernel
+    # elsewhere on the machine, took it during the server's seconds of start-up; the test then
+    # talked to that process.)
     command = [
         sys.executable, "-m", "jupyter", "lab", "--no-browser",
-        f"--ServerApp.root_dir={root}", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
+        f"--ServerApp.root_dir={root}", "--ServerApp.ip=127.0.0.1", "--ServerApp.port=0",
         "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
         f"--LabApp.user_settings_dir={work / 'settings'}",
         f"--LabApp.workspaces_dir={work / 'workspaces'}",
@@ -117,8 +116,8 @@ def _lab_process(chromium, tmp_path_factory):
     log_path = work / "lab.log"
     log = open(log_path, "w")
     proc = subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
-    server = LabServer(url=f"http://127.0.0.1:{port}", token=token, root=root,
-                       learner_home=work / "learner-home", log=log_path)
+    server = LabServer(url="", token=token, root=root, learner_home=work / "learner-home",
+                       log=log_path)
     try:
         yield server, proc
     finally:
@@ -135,17 +134,23 @@ def _lab_process(chromium, tmp_path_factory):
 def lab_server(_lab_process):
     """The JupyterLab server, once it answers: a :class:`lab.LabServer`."""
     server, proc = _lab_process
+    runtime = server.log.parent / "runtime"  # this server's own (JUPYTER_RUNTIME_DIR)
+    url = ""
     deadline = time.monotonic() + 90
     while True:
         if proc.poll() is not None:
             raise RuntimeError(f"JupyterLab exited early:\n{server.log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{server.url}/api/status?token={server.token}",
-                                        timeout=2) as r:
-                if r.status == 200:
-                    return server
-        except OSError:
-            pass
+        if not url:
+            for info in runtime.glob("jpserver-*.json"):
+                with contextlib.suppress(OSError, ValueError, KeyError):  # maybe half written
+                    url = f"http://127.0.0.1:{int(json.loads(info.read_text())['port'])}"
+        if url:
+            try:
+                with urllib.request.urlopen(f"{url}/api/status?token={server.token}", timeout=2) as r:
+                    if r.status == 200:
+                        return dataclasses.replace(server, url=url)
+            except OSError:
+                pass
         if time.monotonic() > deadline:
             raise RuntimeError("JupyterLab did not answer within 90 s")
         time.sleep(0.2)

@@ -14,6 +14,7 @@ import grp
 import json
 import os
 import pwd
+import random
 import re
 import shutil
 import signal
@@ -58,9 +59,24 @@ def skip_or_fail(reason: str) -> None:
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free port on 127.0.0.1 below the kernel's ephemeral range. Every port picked by
+    binding port 0 comes from that range (kernels' ZMQ sockets, ipykernel's IOPub pipe, any
+    client's outgoing connection), so no such socket elsewhere on the machine can take this
+    one in the seconds before the hub binds it; a port from port 0 could be taken."""
+    try:
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768  # Linux's default
+    chooser = random.SystemRandom()
+    for _ in range(500):
+        port = chooser.randrange(min(20000, low - 1000), low)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port below the ephemeral range")
 
 
 def as_user(
