@@ -546,8 +546,8 @@ def main(argv):
         server.preload(WITH_NUMPY)
     for library, reason in LEFT_TO_EACH_KERNEL.items():
         if library in sys.modules:  # brought in by another preloaded library
-            server.failed[library] = (f"imported by a preloaded library, so forked kernels share it "
-                                      f"({reason.split(';')[0]}): grade with --kernels fresh")
+            server.failed[library] = (f"brought in by another preloaded library, yet "
+                                      f"{reason.split(';')[0]}: grade with --kernels fresh")
     warmed_up = warm_up_tracebacks()
     computed_once = compute_once_in_kernels()
     # What the imports created is never collected in the children: move it out of the garbage

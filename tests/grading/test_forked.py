@@ -664,6 +664,9 @@ def test_matplotlib_is_left_to_each_kernel(tmp_path):
         facts = asked.request({"op": "ping"})
         assert "numpy" in facts["preloaded"] and "matplotlib.pyplot" not in facts["preloaded"]
         assert "each kernel imports it itself" in facts["failed"]["matplotlib.pyplot"]
+    with ForkServer(["matplotlib_inline.backend_inline"]) as brought:  # brings matplotlib in
+        facts = brought.request({"op": "ping"})
+        assert "--kernels fresh" in facts["failed"]["matplotlib"]  # the run shows it as a warning
 
 
 def test_preloading_the_course_package_is_refused():
