@@ -394,12 +394,13 @@ def test_workers_start_with_the_parents_objects_out_of_the_collectors_sight():
     import gc
 
     assert gc.get_freeze_count() == 0
-    executor = parallel._pool(1)
-    try:
-        frozen, tracked = executor.submit(_frozen_and_tracked_objects).result()
-    finally:
-        executor.shutdown()
-        gc.unfreeze()
+    with parallel.frozen_for_workers():
+        executor = parallel._pool(1)
+        try:
+            frozen, tracked = executor.submit(_frozen_and_tracked_objects).result()
+        finally:
+            executor.shutdown()
+    assert gc.get_freeze_count() == 0  # thawed once the workers are done
     assert frozen > 10_000  # this process's objects (nbgrader, nbconvert, pytest...), frozen
     assert tracked < frozen / 10  # a full collection in the worker walks only its own
 
