@@ -319,6 +319,7 @@ def test_the_server_preloads_and_forks_from_a_single_thread(server):
     assert server.facts["transforms_once"] is True  # kernels transform each cell once
     assert server.facts["tracebacks_once"] is True  # and format each traceback once
     assert server.facts["flushes_when_needed"] is True  # and skip flushes with nothing to do
+    assert server.facts["cells_hashed_faster"] is True  # and hash each cell's text faster
 
 
 def _server_module():
@@ -495,6 +496,10 @@ TRICKY_CELLS = [
     "for i in range(3): print(i, flush=True)",
     "1/0",
     "x = 1 is 1\nx",
+    "async def gen():\n    yield 'from an async for'\nasync for value in gen():\n    print(value)",
+    "\uff58 = '\u00e9\u2014\U0001f600'\nprint(x, len(\uff58))",
+    "import inspect\ninspect.currentframe().f_code.co_filename",
+    "def fails(n):\n    return 10 // n\n\nfails(0)",
 ]
 
 
@@ -529,8 +534,24 @@ def test_a_kernel_with_the_servers_shortcuts_shows_what_a_plain_kernel_shows(tmp
     plain = _outputs("test-plain")
     shortcuts = _outputs("test-shortcuts")
     assert "SyntaxWarning" in plain[0] and "late" in plain[2] and "ZeroDivisionError" in plain[9]
+    assert "from an async for" in plain[11] and "ipykernel_N/" in plain[13] and ".py" in plain[13]
     for cell, (expected, got) in enumerate(zip(plain, shortcuts, strict=True)):
         assert got == expected, f"cell {cell}: {TRICKY_CELLS[cell]!r}"
+
+
+def test_the_servers_cell_hash_agrees_with_ipykernels_own():
+    import random
+
+    from ipykernel.compiler import get_tmp_hash_seed, murmur2_x86
+
+    server = _server_module()
+    chosen = random.Random(8)
+    letters = "ab z\n\t'\"\\\x00\x7f\u00e9\u2014\u20ac\U0001f600"
+    texts = ["", "a", "ab", "abc", "abcd", "abcde", *TRICKY_CELLS]
+    texts += ["".join(chosen.choice(letters) for _ in range(chosen.randrange(60))) for _ in range(2000)]
+    for text in texts:
+        for seed in (get_tmp_hash_seed(), 0, 0xFFFFFFFF):
+            assert server.murmur2_x86(text, seed) == murmur2_x86(text, seed), (text, seed)
 
 
 def test_a_launched_server_is_waited_for_separately():
