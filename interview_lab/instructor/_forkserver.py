@@ -260,10 +260,10 @@ def hash_cells_faster(compiler_module):
     """ipykernel names each cell's code after a murmur2 hash of its text, computed in pure
     Python one byte at a time (about 6 ms of a kernel's CPU per notebook of ps1). Here
     the same hash is computed by :func:`murmur2_x86` above; the names are the same."""
-    if getattr(getattr(compiler_module, "murmur2_x86", None), "same_hash", False):
+    current = getattr(compiler_module, "murmur2_x86", None)
+    if current is None or getattr(current, "same_hash", False):
         return False
-    if not hasattr(compiler_module, "murmur2_x86"):
-        return False
+
     def same_hash(data, seed):
         return murmur2_x86(data, seed)
 
