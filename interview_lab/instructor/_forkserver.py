@@ -261,13 +261,10 @@ def hash_cells_faster(compiler_module):
     Python one byte at a time (about 6 ms of a kernel's CPU per notebook of ps1). Here
     the same hash is computed by :func:`murmur2_x86` above; the names are the same."""
     current = getattr(compiler_module, "murmur2_x86", None)
-    if current is None or getattr(current, "same_hash", False):
+    if current is None or current is murmur2_x86:
         return False
-
-    def same_hash(data, seed):
-        return murmur2_x86(data, seed)
-
-    return _replace(compiler_module, "murmur2_x86", same_hash, "same_hash")
+    compiler_module.murmur2_x86 = murmur2_x86
+    return True
 
 
 def _replace(owner, name, replacement, marker):
@@ -592,8 +589,8 @@ def main(argv):
         server.preload(WITH_NUMPY)
     for library, reason in LEFT_TO_EACH_KERNEL.items():
         if library in sys.modules:  # brought in by another preloaded library
-            server.failed[library] = (f"brought in by another preloaded library, yet "
-                                      f"{reason.split(';')[0]}: grade with --kernels fresh")
+            server.failed[library] = (f"brought in by another preloaded library ({reason}); "
+                                      "grade with --kernels fresh")
     warmed_up = warm_up_tracebacks()
     computed_once = compute_once_in_kernels()
     # What the imports created is never collected in the children: move it out of the garbage
