@@ -50,7 +50,8 @@ SOCKET_VARIABLE = "INTERVIEW_LAB_FORK_SERVER"
 # (the assignments' hidden tests treat its presence in sys.modules as cheating).
 NEVER_PRELOAD = ("interview_lab",)
 # Libraries the default preload leaves out and the fork server refuses (it says why): each
-# kernel imports them itself (see LEFT_TO_EACH_KERNEL in _forkserver.py).
+# kernel imports them itself (see LEFT_TO_EACH_KERNEL in _forkserver.py; a test keeps the two
+# equal).
 LEFT_TO_EACH_KERNEL = ("matplotlib",)
 # Forking after these imports is only known to be safe where fork() is the native way to start
 # processes: on macOS, system frameworks that Python's libraries load are not fork-safe.

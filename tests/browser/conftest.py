@@ -98,7 +98,8 @@ def _lab_process(chromium, tmp_path_factory):
     env = dict(os.environ)
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     env["INTERVIEW_LAB_HOME"] = str(work / "learner-home")  # the learner's files go here
-    env["JUPYTER_RUNTIME_DIR"] = str(work / "runtime")
+    runtime = work / "runtime"  # the server writes its port here (see lab_server)
+    env["JUPYTER_RUNTIME_DIR"] = str(runtime)
     # Port 0: the server takes a free port when it binds, and says which in its runtime file.
     # (A port chosen here would stay free only until some other process, such as a kernel
     # elsewhere on the machine, took it during the server's seconds of start-up; the test then
@@ -119,7 +120,7 @@ def _lab_process(chromium, tmp_path_factory):
     server = LabServer(url="", token=token, root=root, learner_home=work / "learner-home",
                        log=log_path)
     try:
-        yield server, proc
+        yield server, proc, runtime
     finally:
         proc.terminate()
         try:
@@ -133,8 +134,7 @@ def _lab_process(chromium, tmp_path_factory):
 @pytest.fixture(scope="session")
 def lab_server(_lab_process):
     """The JupyterLab server, once it answers: a :class:`lab.LabServer`."""
-    server, proc = _lab_process
-    runtime = server.log.parent / "runtime"  # this server's own (JUPYTER_RUNTIME_DIR)
+    server, proc, runtime = _lab_process
     url = ""
     deadline = time.monotonic() + 90
     while True:

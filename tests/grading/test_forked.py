@@ -693,6 +693,13 @@ def test_matplotlib_is_left_to_each_kernel(tmp_path):
         assert "--kernels fresh" in facts["failed"]["matplotlib"]  # the run shows it as a warning
 
 
+def test_the_run_and_the_server_leave_the_same_libraries_to_each_kernel():
+    from interview_lab.instructor import forked
+
+    # Written twice (the server is a script that must not import the package): kept equal here.
+    assert set(forked.LEFT_TO_EACH_KERNEL) == set(_server_module().LEFT_TO_EACH_KERNEL)
+
+
 def test_preloading_the_course_package_is_refused():
     with pytest.raises(ValueError, match="course's package"):
         checked_preload(["numpy", "interview_lab.capacity"])
