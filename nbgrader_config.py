@@ -30,3 +30,12 @@ c.AssignLatePenalties.plugin_class = "interview_lab.instructor.late.PerDayLatePe
 c.PerDayLatePenalty.percent_per_day = 10.0
 c.PerDayLatePenalty.grace_minutes = 15.0
 c.PerDayLatePenalty.max_percent = 100.0
+
+# Feedback HTML carries nothing active from a submission: nbgrader's two steps with nbconvert's
+# SanitizeHTML between them, in the course's variant (interview_lab/instructor/html_safety.py):
+# no scripts, event handlers, javascript: links or JavaScript outputs.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "interview_lab.instructor.html_safety.NoActiveContent",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]

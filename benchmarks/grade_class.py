@@ -2,14 +2,16 @@
 
 Usage (``make bench`` runs it)::
 
-    .venv/bin/python benchmarks/grade_class.py [--students 40] [--repeat 1] [--jobs auto]
+    .venv/bin/python benchmarks/grade_class.py [--students 40] [--repeat 5] [--jobs auto] [--kernels MODE ...]
 
 It builds 40 submissions of ps1-back-of-envelope (the tiny fixture assignment when ps1 is not
 there) from the solution and the wrong-submission corpus (cases that hit the cell timeout are
 left out: they would time the timeout, not the grader), puts the same class into two copies of
 a temporary course, and in one run grades one copy with ``nbgrader autograde`` and the others
 with ``python -m interview_lab grade --jobs auto``, once with ``--kernels fresh`` (a new Python
-process per kernel) and once with ``--kernels forked`` (kernels forked from a fork server). It checks that all give every student the
+process per kernel), once with ``--kernels forked`` (kernels forked from a fork server) and once
+with ``--kernels forked --no-sandbox`` (the same without the kernels' namespaces and cgroups, so
+the difference in the same run is what the sandbox costs). It checks that all give every student the
 same score, then prints wall time, the ratio, wall and CPU seconds per submission (CPU of the
 whole process tree: grader, workers and kernels), and where the parallel grader's time goes
 (per-phase medians from ``grade --timings``, and the CPU split between kernels, nbgrader in the
@@ -134,14 +136,23 @@ def profile(timings: dict[str, dict], total_cpu_s: float) -> list[str]:
     return lines
 
 
+MODES = ("fresh", "forked", "fresh-no-sandbox", "forked-no-sandbox")
+
+
+def mode_options(mode: str) -> list[str]:
+    kernels, _, rest = mode.partition("-")
+    return ["--kernels", kernels, *(["--no-sandbox"] if rest == "no-sandbox" else [])]
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=40)
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--jobs", default="auto")
     parser.add_argument("--timeout", type=int, default=30, help="cell timeout for every grader")
-    parser.add_argument("--kernels", nargs="+", choices=("fresh", "forked"), default=["fresh", "forked"],
-                        help="which of interview_lab's kernel modes to time (default: both)")
+    parser.add_argument("--kernels", nargs="+", choices=MODES, default=["fresh", "forked", "forked-no-sandbox"],
+                        help="which of interview_lab's kernel modes to time; the *-no-sandbox ones grade "
+                             "with --no-sandbox, to measure what the sandbox costs")
     args = parser.parse_args(argv)
     origin, assignment = pick_assignment()
     with tempfile.TemporaryDirectory(prefix="interview-lab-bench-") as scratch:
@@ -181,9 +192,7 @@ def measure(args, origin: Path, assignment: str, folders: list[Path]) -> int:
                 timings_path = Path(tmp) / f"timings-{kernels}.json"
                 command = [sys.executable, "-m", "interview_lab", "grade", assignment, "--course",
                            str(our_course), "--jobs", args.jobs, "--timeout", str(args.timeout),
-                           "--kernels", kernels, "--timings", str(timings_path)]
-                if hasattr(os, "geteuid") and os.geteuid() == 0:
-                    command.append("--grant-traverse")
+                           *mode_options(kernels), "--timings", str(timings_path)]
                 our_wall, our_cpu, our_result = run(command, REPO)
                 if our_result.returncode not in (0, 1):
                     print(our_result.stdout[-3000:], our_result.stderr[-3000:])
@@ -192,7 +201,7 @@ def measure(args, origin: Path, assignment: str, folders: list[Path]) -> int:
                 same = theirs == ours
                 row[kernels] = our_wall
                 results.append(same)
-                print(f"  interview_lab grade {kernels:<8} {our_wall:7.1f} s wall  {our_wall / n:5.2f} s/submission  "
+                print(f"  interview_lab grade {kernels:<17} {our_wall:7.1f} s wall  {our_wall / n:5.2f} s/submission  "
                       f"{our_cpu / n:5.2f} CPU s/submission  (--jobs {args.jobs}), "
                       f"{nb_wall / our_wall:5.2f}x faster than nbgrader autograde; "
                       f"same scores for all {len(theirs)} graded students: {same}")
@@ -206,6 +215,11 @@ def measure(args, origin: Path, assignment: str, folders: list[Path]) -> int:
             line.append(f"{kernels} {ours / n:.2f} s/submission "
                         f"({median([w['nbgrader'] for w in walls]) / ours:.2f}x)")
         print(f"\nmedian of {len(walls)} runs: " + ", ".join(line))
+        for kernels in ("fresh", "forked"):
+            if kernels in args.kernels and f"{kernels}-no-sandbox" in args.kernels:
+                costs = [(w[kernels] - w[f"{kernels}-no-sandbox"]) / n for w in walls]
+                print(f"sandbox cost with {kernels} kernels (same run, with minus without, per submission): "
+                      f"median {median(costs) * 1000:.0f} ms, from {min(costs) * 1000:.0f} to {max(costs) * 1000:.0f} ms")
     return 0 if all(results) else 1
 
 

@@ -1,96 +1,110 @@
-"""Start a kernel as an unprivileged user (run by root, standard library only).
+"""Start a fresh grading kernel in its sandbox (standard library only; run by the grading worker).
 
-Usage (root only)::
+Usage::
 
-    python -I -S _dropper.py --uid U --gid G --home DIR --connection-file PATH -- CMD ...
-    python -I -S _dropper.py --uid U --gid G --check PATH ...
+    python -I -S _dropper.py [--cgroup-procs FILE ...] [--memory-mb N] --connection-file PATH \\
+        -- bwrap ... --ro-bind-data @CONNECTION_FD@ DEST ... -- [setpriv ...] python -m ipykernel_launcher -f DEST
+    python -I -S _dropper.py ... --connection-file PATH --copy-into DIR \\
+        -- [setpriv ...] python -m ipykernel_launcher -f @CONNECTION_PATH@      (--no-sandbox)
 
-The first form copies the kernel's connection file (which only root can read) into ``DIR``
-for user ``U``, sets resource limits, drops every privilege (supplementary groups, group, user,
-in that order, so root cannot be regained), and then *replaces itself* with the kernel
-command, so the kernel keeps this process id and the kernel manager's signals (interrupt on a
-cell timeout, kill) reach the kernel itself. ``--check`` prints each path
-that user ``U`` cannot reach and exits 1 when there is any.
+It joins the submission's cgroups (memory and process limits; root only), sets the rlimits
+(processes, file size, no core dumps; address space too when no cgroup limits memory), opens the
+kernel's connection file (which only the grader can read) and hands it to bubblewrap as a
+descriptor, which copies it into the sandbox's private ``/run``, and then *replaces itself* with
+bubblewrap. So the kernel manager's process is bubblewrap, in the same process group as the
+kernel: an interrupt on a cell timeout reaches the kernel, and a kill takes the whole sandbox
+down (``--die-with-parent``, and the PID namespace dies with its first process). SIGINT is
+ignored from here on for bubblewrap itself, so an interrupt never ends the sandbox; ipykernel
+installs its own handler while it runs a cell.
 
-It runs with ``-I -S`` (no site, no environment variables read by Python, no current
-directory on ``sys.path``), so nothing in a student's reach can change what it does.
+Nothing is changed by path: no ownership, no copy into a folder a kernel can write. It runs
+with ``-I -S`` (no site, no environment variables read by Python, no current directory on
+``sys.path``), so nothing in a student's reach changes what it does.
 """
 
-import json
 import os
 import resource
+import signal
 import sys
 
-# A submission may not start more processes than this (a fork bomb stops here).
+MARK = "@CONNECTION_FD@"
+PATH_MARK = "@CONNECTION_PATH@"
+# A submission may not start more processes than this (a fork bomb stops here) ...
 MAX_PROCESSES = 256
-# Nor write a file larger than this (Python turns the limit into an OSError).
+# ... nor write a file larger than this (Python turns the limit into an OSError).
 MAX_FILE_BYTES = 1_000_000_000
 
 
 def parse(argv):
-    options = {"command": [], "check": []}
+    options = {"cgroup_procs": [], "memory_mb": None, "connection_file": None, "copy_into": None,
+               "command": []}
     i = 0
     while i < len(argv):
         arg = argv[i]
         if arg == "--":
-            options["command"] = argv[i + 1 :]
+            options["command"] = argv[i + 1:]
             break
-        if arg == "--check":
-            options["check"] = argv[i + 1 :]
-            break
-        elif arg in ("--uid", "--gid", "--home", "--connection-file"):
-            options[arg[2:].replace("-", "_")] = argv[i + 1]
-            i += 1
+        if arg == "--cgroup-procs":
+            options["cgroup_procs"].append(argv[i + 1])
+        elif arg == "--memory-mb":
+            options["memory_mb"] = int(argv[i + 1])
+        elif arg == "--connection-file":
+            options["connection_file"] = argv[i + 1]
+        elif arg == "--copy-into":
+            options["copy_into"] = argv[i + 1]
         else:
             raise SystemExit(f"unknown argument {arg!r}")
-        i += 1
+        i += 2
+    if not options["command"] or not options["connection_file"]:
+        raise SystemExit("usage: _dropper.py [--cgroup-procs FILE ...] --connection-file PATH -- COMMAND ...")
     return options
 
 
-def drop(uid, gid):
-    os.setgroups([])
-    os.setgid(gid)
-    os.setuid(uid)
-    if os.getuid() != uid or os.geteuid() != uid or os.getegid() != gid:
-        raise SystemExit("could not drop privileges")
+def copy_into(source_fd, folder):
+    """Without the sandbox (--no-sandbox): a read-only copy of the connection file, created new
+    in the kernel's folder through a descriptor of that folder (never following a link, never
+    replacing a file, never changing ownership). Returns its path."""
+    data = b""
+    while chunk := os.read(source_fd, 65536):
+        data += chunk
+    folder_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     try:
-        os.setuid(0)
-    except PermissionError:
-        return
-    raise SystemExit("privileges were not dropped: setuid(0) still works")
+        name = f".kernel-connection-{os.urandom(8).hex()}.json"
+        fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o444, dir_fd=folder_fd)
+        try:
+            os.write(fd, data)
+        finally:
+            os.close(fd)
+    finally:
+        os.close(folder_fd)
+    return os.path.join(folder, name)
 
 
 def main(argv):
-    if os.geteuid() != 0:
-        raise SystemExit("the kernel launcher must run as root")
     options = parse(argv)
-    uid, gid = int(options["uid"]), int(options["gid"])
-    if uid == 0 or gid == 0:
-        raise SystemExit("refusing to run a kernel as root")
-    if options["check"]:
-        drop(uid, gid)
-        missing = [p for p in options["check"]
-                   if not os.access(p, os.R_OK | (os.X_OK if os.path.isdir(p) else 0))]
-        for path in missing:
-            print(path)
-        return 1 if missing else 0
-    home = options["home"]
-    command = options["command"]
-    source = options["connection_file"]
-    with open(source) as handle:
-        info = json.load(handle)
-    target = os.path.join(home, ".kernel-connection.json")
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        json.dump(info, handle)
-    os.chown(target, uid, gid)
-    command = [target if part == source else part for part in command]
-    resource.setrlimit(resource.RLIMIT_NPROC, (MAX_PROCESSES, MAX_PROCESSES))
+    for path in options["cgroup_procs"]:
+        fd = os.open(path, os.O_WRONLY | os.O_NOFOLLOW)
+        try:
+            os.write(fd, str(os.getpid()).encode())
+        finally:
+            os.close(fd)
+    if os.geteuid() == 0:  # counted per user: the kernel's, once setpriv has changed to it
+        resource.setrlimit(resource.RLIMIT_NPROC, (MAX_PROCESSES, MAX_PROCESSES))
     resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_FILE_BYTES, MAX_FILE_BYTES))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    drop(uid, gid)
+    if options["memory_mb"] and not options["cgroup_procs"]:
+        limit = options["memory_mb"] * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    fd = os.open(options["connection_file"], os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    command = options["command"]
+    if options["copy_into"]:
+        command = [copy_into(fd, options["copy_into"]) if part == PATH_MARK else part for part in command]
+        os.close(fd)
+    else:
+        os.set_inheritable(fd, True)
+        command = [str(fd) if part == MARK else part for part in command]
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.umask(0o077)
-    os.chdir(home)
     os.execv(command[0], command)
     return 1  # not reached
 

@@ -28,7 +28,10 @@ Rules the server keeps:
 * it reaps its children and keeps their exit status (``poll``), since it is their parent;
 * it exits, killing its remaining children, when its owner exits or on SIGTERM/SIGINT.
 
-Each child, before it starts ipykernel: starts a new session (so signals reach its whole
+With a sandbox plan in the request (grading as root), the child is forked as process 1 of a
+new PID namespace and, first of all, enters the namespaces and mount view that
+``_namespaces.py`` describes (the same view bubblewrap gives a fresh kernel). Each child, before
+it starts ipykernel: starts a new session (so signals reach its whole
 process group), resets signal handlers, closes every inherited file descriptor, points
 stdin/stdout/stderr at /dev/null, and, when the server runs as root, sets resource limits and
 drops to the requested unprivileged user (groups, group, user; regaining root is checked to
@@ -44,7 +47,8 @@ same.
 
 Protocol: one JSON request per connection, one JSON reply line.
 ``{"op": "spawn", "connection": {...}, "cwd": DIR, "env": {...}, "user": [UID, GID] | null,
-"args": [...]}`` (``args``: the kernel's own command-line options after ``-f FILE``)
+"args": [...], "plan": {...} | null}`` (``args``: the kernel's own command-line options after
+``-f FILE``; ``plan``: the sandbox to enter, see ``_namespaces.py``)
 -> ``{"ok": true, "pid": N}``; ``{"op": "poll", "pid": N}`` -> ``{"ok": true, "status": null |
 code, "cpu_s": ...}`` (a negative code is the signal that ended it; its CPU time once ended); ``{"op": "signal", "pid": N, "signum":
 S}`` (sent to the child's process group); ``{"op": "ping"}`` -> server facts.
@@ -108,6 +112,22 @@ LEFT_TO_EACH_KERNEL = {
 # imports numpy.random (7 to 15 ms of a kernel's CPU) unless it is here already.
 WITH_NUMPY = ("numpy.random",)
 
+
+def _load_namespaces():
+    """``_namespaces.py`` beside this file, loaded by path under a name of its own (this server
+    never puts the course's package, or its folder, on ``sys.path``); None where unusable."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import importlib.util
+
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_namespaces.py")
+    spec = importlib.util.spec_from_file_location("_interview_lab_grading_namespaces", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+NAMESPACES = _load_namespaces()
 
 WARM_UP_FILE = "<interview-lab-fork-server-warm-up>"
 WARM_UP_CODE = "def _check(got):\n    assert got == 2, f'expected 2, got {got}'\n\n_check(1)\n"
@@ -321,6 +341,9 @@ class Server:
         self.path = path
         self.owner = owner
         self.children = {}  # pid -> exit status (None while running)
+        self.peer = None  # the process id of the current request's sender
+        # This process's own PID namespace: restored after each fork into a new one.
+        self.pid_namespace = os.open("/proc/self/ns/pid", os.O_RDONLY) if NAMESPACES else None
         self.cpu = {}  # pid -> CPU seconds it used, once it has ended
         self.preloaded, self.failed = [], {}
         self.preload(preload)
@@ -361,6 +384,7 @@ class Server:
         pid, uid, _gid = struct.unpack("3i", raw)
         if uid != os.getuid():
             return False
+        self.peer = pid
         return pid == self.owner or parent_of(pid) == self.owner
 
     def handle(self, conn):
@@ -425,17 +449,32 @@ class Server:
                 return {"ok": False, "error": "as root, a kernel needs an unprivileged user"}
         elif user:
             return {"ok": False, "error": "only a fork server running as root can change user"}
-        pid = os.fork()
+        plan = request.get("plan")
+        mount_namespace = None
+        if plan:
+            if NAMESPACES is None or os.geteuid() != 0:
+                return {"ok": False, "error": "this fork server cannot sandbox kernels (root on Linux only)"}
+            # The requesting worker's mount namespace holds the submission's folder (a tmpfs).
+            mount_namespace = os.open(f"/proc/{self.peer}/ns/mnt", os.O_RDONLY)
+            try:
+                pid = NAMESPACES.fork_in_new_pid_namespace(self.pid_namespace)
+            except BaseException:
+                os.close(mount_namespace)
+                raise
+        else:
+            pid = os.fork()
         if pid == 0:
             code = 1
             try:
-                code = become_kernel(request, self)
+                code = become_kernel(request, self, mount_namespace)
             except SystemExit as stop:
                 code = stop.code if isinstance(stop.code, int) else 1
             except BaseException:  # noqa: BLE001 - a child must never return into the server
                 code = 1
             finally:
                 os._exit(code)
+        if mount_namespace is not None:
+            os.close(mount_namespace)
         self.children[pid] = None
         return {"ok": True, "pid": pid}
 
@@ -528,7 +567,7 @@ def reseed():
         numpy.random.seed()
 
 
-def become_kernel(request, server):
+def become_kernel(request, server, mount_namespace=None):
     """In the child: isolate, then run ipykernel until it shuts down. Returns an exit code."""
     os.setsid()
     for signum in (signal.SIGTERM, signal.SIGCHLD, signal.SIGHUP, signal.SIGQUIT):
@@ -543,10 +582,14 @@ def become_kernel(request, server):
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
+    if request.get("plan"):
+        NAMESPACES.enter(request["plan"], mount_namespace)  # as root, before anything else
     os.closerange(3, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
     user = request.get("user")
     if user:
         drop_privileges(int(user[0]), int(user[1]))
+    if request.get("plan"):
+        NAMESPACES.stay_as_process_1()  # from here on, the kernel: a child of process 1
     os.umask(0o077)
     os.chdir(request["cwd"])
     os.environ.clear()

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from .course import Course, environment_with_bin, generate_assignment, now_utc, quiet_logger
+from .progress import printable
 
 
 class UsageError(Exception):
@@ -121,12 +122,13 @@ def _jobs(value: str, kernels: str = "fresh") -> int:
 
 
 def summary_table(outcomes) -> str:
-    """The summary: student, score, max, status (graded / failed: reason), one line each."""
+    """The summary: student, score, max, status (graded / failed: reason), one line each.
+    Ids and statuses (which name a submission's files) are shown with control characters escaped."""
     rows = [("student", "score", "max", "status")]
     for outcome in sorted(outcomes, key=lambda o: o.student):
         score = "-" if outcome.score is None else f"{outcome.score:g}"
         maximum = f"{outcome.max_score:g}" if outcome.max_score else "-"
-        rows.append((outcome.student, score, maximum, outcome.status))
+        rows.append((printable(outcome.student), score, maximum, printable(outcome.status)))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     lines = [f"{r[0]:<{widths[0]}}  {r[1]:>{widths[1]}}  {r[2]:>{widths[2]}}  {r[3]}" for r in rows]
     lines.insert(1, "-" * max(len(line) for line in lines))
@@ -145,9 +147,9 @@ def grade_main(argv: list[str]) -> int:
                             help="grade only these students")
         parser.add_argument("--timeout", type=int, default=None, metavar="SECONDS",
                             help="cell timeout (default: Execute.timeout from nbgrader_config.py)")
-        parser.add_argument("--grant-traverse", action="store_true",
-                            help="as root: let the grading users pass through (o+x) folders on the "
-                                 "way to the Python environment, for this run only")
+        parser.add_argument("--no-sandbox", action="store_true",
+                            help="grade without the kernels' Linux namespaces (only where none are "
+                                 "available; prints what is then not defended)")
         parser.add_argument("--kernels", choices=("forked", "fresh"), default=None,
                             help="forked: each kernel is a child of one fork server that imported the "
                                  "libraries once (default on Linux); fresh: a new Python process per "
@@ -159,10 +161,21 @@ def grade_main(argv: list[str]) -> int:
         from .forked import default_mode
 
         args.kernels = args.kernels or default_mode()
+        if not args.no_sandbox:
+            from .sandbox import sandbox_problem
+
+            problem = sandbox_problem(args.kernels)
+            if problem:
+                raise UsageError(f"cannot sandbox the grading kernels: {problem}; grade on a Linux "
+                                 "machine that allows namespaces, or pass --no-sandbox (not defended then)")
         jobs = _jobs(args.jobs, args.kernels)
+        course = _course(args.course)
+        if not args.no_sandbox and course.config().IsolatedExecute.get("transport") == "tcp":
+            from .isolation import SANDBOX_NEEDS_IPC
+
+            raise UsageError(SANDBOX_NEEDS_IPC)
         if args.timeout is not None and args.timeout < 1:
             raise UsageError(f"--timeout must be at least 1 second, got {args.timeout}")
-        course = _course(args.course)
         fork_server = None
         if args.kernels == "forked":
             # Launched before the checks and imports below (about two seconds of nbgrader,
@@ -189,7 +202,7 @@ def grade_main(argv: list[str]) -> int:
 
 
 def _grade(course: Course, assignment: str, students: list[str], jobs: int, args, fork_server=None) -> int:
-    from .isolation import leased_users, locked_course, running_as_root
+    from .isolation import leased_users, running_as_root
     from .parallel import GradingRun, export_grades, quiet_warnings
     from .progress import Progress
 
@@ -204,7 +217,11 @@ def _grade(course: Course, assignment: str, students: list[str], jobs: int, args
         progress.advance(outcome.student, outcome.graded, detail)
 
     run = GradingRun(course, assignment, students, jobs, None, args.timeout, on_result=shown,
-                     kernels=args.kernels, fork_server=fork_server)
+                     kernels=args.kernels, fork_server=fork_server, namespaces=not args.no_sandbox)
+    if args.no_sandbox:
+        from .sandbox import NOT_DEFENDED_WITHOUT_SANDBOX
+
+        print(f"warning: {NOT_DEFENDED_WITHOUT_SANDBOX}", file=sys.stderr)
     run.prepare()
     with contextlib.ExitStack() as stack:
         stack.enter_context(_terminate_cleanly())
@@ -215,18 +232,10 @@ def _grade(course: Course, assignment: str, students: list[str], jobs: int, args
                 progress.finish()
                 print(f"error: {error}", file=sys.stderr)
                 return 2
-            try:
-                notes = stack.enter_context(locked_course(course.root, run.users[0], args.grant_traverse))
-            except PermissionError as error:
-                progress.finish()
-                print(f"error: {error}", file=sys.stderr)
-                return 2
-            if notes:
-                print("course made private to kernels for this run: " + ", ".join(notes), file=sys.stderr)
         outcomes = run.run()
     progress.finish()
     for message in run.messages:
-        print(message, file=sys.stderr)
+        print(printable(message), file=sys.stderr)
     if args.timings:
         Path(args.timings).write_text(json.dumps(
             {o.student: {"graded": o.graded, **o.timings} for o in outcomes.values()}, indent=1))
@@ -306,10 +315,11 @@ def feedback_main(argv: list[str]) -> int:
             except NbGraderException:
                 failed += 1
                 reason = next((m.splitlines()[0] for m in handler.messages() if m.strip()), "unknown error")
-                print(f"{student}: FAILED: {reason}")
+                print(f"{printable(student)}: FAILED: {printable(reason)}")
                 continue
             out = course.folder("feedback") / student / args.assignment
-            print(f"{student}: " + ", ".join(str(p.relative_to(course.root)) for p in sorted(out.glob("*.html"))))
+            print(printable(f"{student}: " + ", ".join(str(p.relative_to(course.root))
+                                                       for p in sorted(out.glob("*.html")))))
         return 1 if failed else 0
 
     return _run(body, argv)

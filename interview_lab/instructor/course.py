@@ -20,7 +20,11 @@ CONFIG_NAME = "nbgrader_config.py"
 SOURCE_DEFAULT = "source"  # nbgrader's CourseDirectory.source_directory default
 # Student ids nbgrader cannot handle: it finds submissions with glob patterns and builds
 # gradebook keys and exchange file names from them ('+' separates the parts of those names).
-BAD_ID_CHARACTERS = re.compile(r"[*?\[\]/\\+,\x00-\x1f]")
+# Control characters (C0, DEL, C1) would reach terminals and files as they are.
+BAD_ID_CHARACTERS = re.compile(r"[*?\[\]/\\+,\x00-\x1f\x7f-\x9f]")
+# A grades.csv cell starting with one of these is a formula to a spreadsheet ('+' is refused
+# anywhere above); '-' would also read as an option to nbgrader's commands.
+BAD_ID_STARTS = "=-@+"
 
 
 @dataclass(frozen=True)
@@ -99,7 +103,9 @@ class Course:
         submitted = self.folder("submitted")
         if not submitted.is_dir():
             return []
-        return sorted(p.name for p in submitted.iterdir() if (p / assignment).is_dir())
+        # A symlink is listed too (even a broken one), so that grading names it and refuses it.
+        return sorted(p.name for p in submitted.iterdir()
+                      if (p / assignment).is_dir() or (p / assignment).is_symlink())
 
     def gradebook(self):
         """nbgrader's ``Gradebook`` for this course (use it as a context manager)."""
@@ -133,6 +139,9 @@ def check_student_id(student: str) -> str | None:
     """Why nbgrader cannot grade a student with this id, or None when it can."""
     if not student or student.startswith("."):
         return f"student id {student!r} is empty or starts with a dot"
+    if student[0] in BAD_ID_STARTS:
+        return (f"student id {student!r} starts with {student[0]!r}, which a spreadsheet opening "
+                "grades.csv would take for a formula")
     bad = sorted(set(BAD_ID_CHARACTERS.findall(student)))
     if bad:
         shown = " ".join(repr(c) for c in bad)

@@ -79,8 +79,9 @@ class ForkServerError(RuntimeError):
 
 
 def default_mode() -> str:
-    """``forked`` where forking kernels is safe (Linux), else ``fresh``."""
-    return "forked" if FORK_SAFE_PLATFORM else "fresh"
+    """``forked`` where forking kernels is safe (Linux) and the fork server can put each child in
+    namespaces of its own (root); else ``fresh`` (bubblewrap sandboxes those without root)."""
+    return "forked" if FORK_SAFE_PLATFORM and os.geteuid() == 0 else "fresh"
 
 
 def auto_jobs(kernels: str = "fresh") -> int:
@@ -379,9 +380,10 @@ class ForkedProvisioner(LocalProvisioner):
         user = list(getattr(km, "fork_user", []) or []) or None
         cwd = str(kwargs.get("cwd") or os.getcwd())
         env = dict(kwargs.get("env") or {})
+        env.pop("JPY_PARENT_PID", None)  # process 1 of its own PID namespace has no parent to watch
         reply = await call(self._socket(), {
             "op": "spawn", "connection": connection, "cwd": cwd, "env": env, "user": user,
-            "args": kernel_options(cmd),
+            "args": kernel_options(cmd), "plan": dict(getattr(km, "fork_plan", {}) or {}) or None,
         })
         self.pid = self.pgid = int(reply["pid"])
         self._status = None

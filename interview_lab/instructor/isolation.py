@@ -4,62 +4,42 @@ nbgrader runs a submission's kernel with its working directory in
 ``autograded/<student>/<assignment>/``, inside the course, where ``source/`` (solutions and
 hidden tests), the gradebook and every other student's work are one ``../`` away, and as the
 user who grades (often root, on a workshop server graded with ``sudo``). Here every kernel
-instead:
+instead runs in the sandbox described in ``sandbox.py``: its own Linux namespaces (mount, PID,
+network with loopback only, IPC, UTS), a view of the file system holding only the system, the
+Python environment, the course's package and data (read-only) and its own folder, cgroup limits
+on memory and processes, and, when grading runs as **root**, an unprivileged system user
+(``interview-grader-1``, ``-2``, ... one per parallel slot, created on first use, leased with a
+lock so two runs never share one, and with every process of it killed when leased).
 
-* starts in a **sandbox**: a new temporary folder outside the course holding a copy of what
-  nbgrader would have put in its working directory (the submission's files and the
-  assignment's data files), removed after the submission is graded; its ``HOME``, IPython and
-  matplotlib folders are in the sandbox too, and it gets a small, explicit environment (none of
-  the grader's variables, such as tokens, leak into student code);
-* when grading runs as **root**, runs as an unprivileged system user (``interview-grader-1``,
-  ``-2``, ... one per parallel slot, created on first use). The launcher (``_dropper.py``)
-  copies the kernel's connection file into the sandbox for that user, sets resource limits,
-  drops supplementary groups, group and user, and then becomes the kernel (same process id,
-  so interrupts and kills reach it). Two kernels never run as the same user at the same time,
-  so one student's kernel cannot read another's sandbox, its ``/proc`` entries or its
-  connection file; after each submission every process left behind by that user is killed.
-  For the duration of the run, the course's top-level entries other than the Python
-  environment, the package, ``data/``, ``release/`` and ``notebooks/`` lose their permissions
-  for "other" users (``chmod o-rwx``: ``source/``, ``submitted/``, ``autograded/``,
-  ``feedback/``, the gradebook, ``tests/``, ``.git``, ...), and get them back at the end.
+Its own folder holds a copy of what nbgrader would have put in its working directory (the
+submission's files and the assignment's data files) and is its ``HOME``; it gets a small,
+explicit environment (none of the grader's variables, such as tokens, leak into student code).
+The folder is removed after the submission is graded; grading works on copies.
 
-What this defends against: a submission reading solutions, hidden tests, the gradebook or
-other students' work, and tampering with course files. What it does not: a determined attack
-on the grading machine itself (kernel exploits, exhausting memory or disk, network access),
-or students who share answers on purpose. For that, grade each submission in a container
-(no network, memory and disk quotas). Without root, only the sandbox applies: relative paths
-no longer lead into the course, but the kernel runs as the grader and can read what the
-grader can.
+Kernels are started either fresh (a new Python process per submission: ``_dropper.py`` then
+bubblewrap) or forked (``forked.py``: a child of the run's fork server, which enters the same
+namespaces itself); the sandbox, user and environment rules are the same for both.
 
-Kernels are started either fresh (a new Python process per submission, through the launcher
-above) or forked (``forked.py``: a child of the run's fork server, which applies the same
-resource limits and user change itself); the sandbox, user and environment rules here are
-the same for both.
+Kernels talk to the grader over **Unix sockets** in their folder (jupyter_client's ``ipc``
+transport), not TCP ports: a kernel's network namespace has no route to the grader, and socket
+files in a folder made for the submission cannot be taken by anyone else (with TCP, another
+process could take a port between jupyter_client choosing it and the kernel binding it).
 
-Kernels talk to the grader over **Unix sockets** in their sandbox (jupyter_client's ``ipc``
-transport), not TCP ports on 127.0.0.1. jupyter_client picks free TCP ports and the kernel
-binds them a moment later; while the run's workers start kernels and open connections at the
-same time, another process can take a port in between. A kernel that then cannot bind its
-shell, stdin or control port exits, but one that cannot bind its IOPub port stays alive
-without answering (it hangs shutting down its sockets), and the student failed a minute later
-with "Kernel didn't respond in 60 seconds". Socket files in a folder made for the submission
-cannot be taken by anyone else. A sandbox whose path is too long for a Unix socket (deep
-temporary folders) falls back to TCP.
+With ``--no-sandbox`` (for machines without namespaces) kernels run as before this sandbox
+existed: in a temporary folder outside the course, as the grading user when root, with rlimits;
+what that leaves open is printed by the command.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
-import json
 import os
 import pwd
 import shutil
 import stat
 import subprocess
 import sys
-import sysconfig
-import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -69,14 +49,14 @@ from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
 from nbclient.util import run_sync
 from nbgrader.preprocessors import Execute
-from traitlets import Dict, Enum, Integer, List, Unicode, default
+from traitlets import Bool, Dict, Enum, Integer, List, Unicode, default
 
+from . import sandbox as _sandbox
 from .forked import THREAD_LIMITS
 
 USER_PREFIX = "interview-grader"
 DROPPER = Path(__file__).with_name("_dropper.py")
-# Top-level entries of the course a kernel may read (besides the Python environment).
-PUBLIC_ENTRIES = ("data", "interview_lab", "release", "notebooks")
+DROPPER_PATH_MARK = "@CONNECTION_PATH@"  # the launcher's copy of the connection file (--no-sandbox)
 # Variables passed from the grader's environment to a kernel (everything else is dropped).
 PASSED_VARIABLES = ("LANG", "LC_ALL", "LC_CTYPE", "TZ", "INTERVIEW_LAB_DATA", "INTERVIEW_LAB_TODAY")
 
@@ -119,11 +99,18 @@ def ensure_grader_user(name: str) -> GraderUser:
     return GraderUser(name, entry.pw_uid, entry.pw_gid)
 
 
+LOCK_DIR = Path("/run/interview-lab")
+
+
 def lock_dir() -> Path:
-    for candidate in (Path("/run/lock"), Path("/var/lock"), Path("/run")):
-        if candidate.is_dir() and os.access(candidate, os.W_OK):
-            return candidate
-    return Path(tempfile.gettempdir())
+    """A folder only root can write, for the grading users' lease locks (never a shared,
+    world-writable folder such as /run/lock, where another user could plant a file or link)."""
+    with contextlib.suppress(FileExistsError):
+        LOCK_DIR.mkdir(mode=0o700)
+    info = LOCK_DIR.lstat()
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != 0 or info.st_mode & 0o022:
+        raise RuntimeError(f"{LOCK_DIR} must be a folder owned by root that others cannot write")
+    return LOCK_DIR
 
 
 @contextlib.contextmanager
@@ -134,18 +121,21 @@ def leased_users(count: int) -> Iterator[list[GraderUser]]:
     server never share a kernel user (which would let one run kill the other's kernels).
     """
     held: list[tuple[GraderUser, int]] = []
+    folder = os.open(lock_dir(), os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     try:
         index = 1
         while len(held) < count:
             name = f"{USER_PREFIX}-{index}"
-            path = lock_dir() / f"{name}.lock"
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            fd = os.open(f"{name}.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600, dir_fd=folder)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 os.close(fd)
             else:
-                held.append((ensure_grader_user(name), fd))
+                user = ensure_grader_user(name)
+                # A grading run killed with kill -9 may have left this user's processes behind.
+                kill_user_processes(user)
+                held.append((user, fd))
             index += 1
             if index > count + 64:
                 raise RuntimeError("no free grading user: too many grading runs at once")
@@ -153,36 +143,30 @@ def leased_users(count: int) -> Iterator[list[GraderUser]]:
     finally:
         for _, fd in held:
             os.close(fd)
+        os.close(folder)
 
 
-def dropper_command(user: GraderUser) -> list[str]:
-    """The launcher's command line up to its options (run as root)."""
-    return [sys.executable, "-I", "-S", str(DROPPER), "--uid", str(user.uid), "--gid", str(user.gid)]
-
-
-SHARED_TEMP_FOLDERS = ("/var/tmp", "/dev/shm")  # besides tempfile.gettempdir()
-
-
-def remove_user_files(users: list[GraderUser]) -> list[Path]:
-    """Delete what grading users left in the shared temporary folders (a submission may write
-    there by absolute path); returns what was removed. Only top-level entries they own."""
-    uids = {user.uid for user in users}
-    removed = []
-    for folder in {Path(tempfile.gettempdir()), *map(Path, SHARED_TEMP_FOLDERS)}:
-        if not folder.is_dir():
-            continue
-        for entry in folder.iterdir():
-            try:
-                if entry.lstat().st_uid not in uids:
-                    continue
-                if entry.is_dir() and not entry.is_symlink():
-                    shutil.rmtree(entry)
-                else:
-                    entry.unlink()
-                removed.append(entry)
-            except OSError:
-                continue
-    return removed
+def fresh_kernel_command(spec: SandboxSpec, connection_file: str, kernel_command: list[str]) -> list[str]:
+    """How a fresh kernel starts: the launcher (cgroups, rlimits, connection file), then
+    bubblewrap with the kernel's mount plan, then (as root) setpriv to the grading user.
+    Without the sandbox: the launcher, then setpriv (as root), then the kernel."""
+    launcher = [sys.executable, "-I", "-S", str(DROPPER), "--connection-file", connection_file,
+                "--memory-mb", str(spec.limits.memory_mb)]
+    for path in spec.cgroup_procs:
+        launcher += ["--cgroup-procs", path]
+    drop = []
+    if spec.user is not None:
+        drop = [_sandbox.setpriv_path() or "setpriv", "--reuid", str(spec.user.uid),
+                "--regid", str(spec.user.gid), "--clear-groups", "--inh-caps=-all",
+                "--bounding-set=-all", "--no-new-privs", "--"]
+    if not spec.namespaces:
+        inner = [DROPPER_PATH_MARK if part == connection_file else part for part in kernel_command]
+        return [*launcher, "--copy-into", spec.folder, "--", *drop, *inner]
+    plan = _sandbox.kernel_plan(Path(spec.folder), spec.limits)
+    inner = [_sandbox.CONNECTION_IN_SANDBOX if part == connection_file else part for part in kernel_command]
+    return [*launcher, "--", _sandbox.bwrap_path() or "bwrap", *plan.bwrap_args(),
+            "--perms", "0444", "--ro-bind-data", _sandbox.CONNECTION_FD_MARK, _sandbox.CONNECTION_IN_SANDBOX,
+            "--chdir", spec.folder, "--unsetenv", "JPY_PARENT_PID", "--", *drop, *inner]
 
 
 def live_processes(uid: int) -> list[int]:
@@ -248,167 +232,25 @@ def kill_user_processes(user: GraderUser, wait_s: float = 5.0) -> list[int]:
         time.sleep(0.01)
 
 
-def kernel_needs() -> list[Path]:
-    """What a kernel must be able to read: the interpreter, its libraries, the package, data."""
-    import ipykernel
-
-    import interview_lab
-    from interview_lab.settings import data_dir
-
-    paths = {
-        Path(sys.executable),
-        Path(sys.executable).resolve(),
-        Path(sysconfig.get_paths()["stdlib"]),
-        Path(sysconfig.get_paths()["purelib"]),
-        Path(sysconfig.get_paths()["platlib"]),
-        Path(ipykernel.__file__).parent,
-        Path(interview_lab.__file__).parent,
-    }
-    if data_dir().is_dir():
-        paths.add(data_dir())
-    return sorted(p for p in paths if p.exists())
-
-
-def unreadable_for(user: GraderUser, paths: list[Path]) -> list[Path]:
-    """The ``paths`` that ``user`` cannot read (checked by actually becoming the user)."""
-    result = subprocess.run(
-        [*dropper_command(user), "--check", *map(str, paths)],
-        capture_output=True, text=True, check=False, timeout=30,
-    )
-    return [Path(line) for line in result.stdout.splitlines() if line.strip()]
-
-
-def blocking_folders(user: GraderUser, path: Path) -> list[Path]:
-    """The folders on the way to ``path`` that ``user`` may not pass through (no ``x`` bit)."""
-    chain = [p for p in reversed(path.parents)] + [path]
-    found = []
-    for folder in chain:
-        if folder.is_dir():
-            mode = folder.stat().st_mode
-            owner_ok = folder.stat().st_uid == user.uid and mode & stat.S_IXUSR
-            group_ok = folder.stat().st_gid == user.gid and mode & stat.S_IXGRP
-            if not (mode & stat.S_IXOTH or owner_ok or group_ok):
-                found.append(folder)
-    return found
-
-
-@dataclass
-class PermissionChanges:
-    """Mode changes made for one grading run, undone by :meth:`restore` (most recent first)."""
-
-    changes: list[tuple[Path, int]] = field(default_factory=list)
-
-    def chmod(self, path: Path, mode: int) -> None:
-        old = stat.S_IMODE(path.lstat().st_mode)
-        if old != mode:
-            self.changes.append((path, old))
-            os.chmod(path, mode)
-
-    def restore(self) -> None:
-        while self.changes:
-            path, mode = self.changes.pop()
-            with contextlib.suppress(FileNotFoundError):
-                os.chmod(path, mode)
-
-
-def private_entries(course_root: Path) -> list[Path]:
-    """Top-level entries of the course that kernels must not read (everything not public)."""
-    keep = {course_root / name for name in PUBLIC_ENTRIES}
-    prefix = Path(sys.prefix).resolve()
-    out = []
-    for entry in sorted(course_root.iterdir()):
-        if entry in keep or entry.is_symlink():
-            continue
-        if prefix == entry.resolve() or entry.resolve() in prefix.parents:
-            continue  # the Python environment (e.g. .venv) stays readable
-        out.append(entry)
-    return out
-
-
-@contextlib.contextmanager
-def locked_course(course_root: Path, user: GraderUser, grant_traverse: bool) -> Iterator[list[str]]:
-    """Make the course private to kernels for the duration of a run; yields what was changed.
-
-    Raises ``PermissionError`` with the exact fix when a kernel user could not reach the Python
-    environment (e.g. a course in root's home folder, mode 700) and ``grant_traverse`` is false.
-    """
-    changes = PermissionChanges()
-    notes: list[str] = []
-    # Runs that open folders for this run hold this lock exclusively, the others shared: so one
-    # run never closes a folder again while another run's kernels still pass through it.
-    guard = os.open(lock_dir() / f"{USER_PREFIX}-traverse.lock", os.O_RDWR | os.O_CREAT, 0o600)
-    fcntl.flock(guard, fcntl.LOCK_EX)
-    # A run that was killed before it could close the folders it opened left a journal: close
-    # them now (no other run holds the lock, so none of its kernels passes through them).
-    journal = lock_dir() / f"{USER_PREFIX}-traverse.json"
-    undo_journal(journal)
-    if not grant_traverse:
-        fcntl.flock(guard, fcntl.LOCK_SH)
-    try:
-        for entry in private_entries(course_root):
-            mode = stat.S_IMODE(entry.lstat().st_mode)
-            if mode & 0o007:
-                changes.chmod(entry, mode & ~0o007)
-                notes.append(f"{entry.name}: o-rwx for this run")
-        needs = kernel_needs()
-        blocked: list[Path] = []
-        for path in needs:
-            for folder in blocking_folders(user, path):
-                if folder not in blocked:
-                    blocked.append(folder)
-        if blocked and not grant_traverse:
-            fix = " ".join(str(p) for p in blocked)
-            raise PermissionError(
-                "the grading users cannot reach the Python environment: "
-                f"{fix} {'is' if len(blocked) == 1 else 'are'} closed to other users. "
-                f"Run `chmod o+x {fix}` (lets others pass through without listing) or grade with "
-                "--grant-traverse, which does that for this run only"
-            )
-        if blocked:
-            journal.write_text(json.dumps({str(p): stat.S_IMODE(p.stat().st_mode) for p in blocked}))
-        for folder in blocked:
-            changes.chmod(folder, stat.S_IMODE(folder.stat().st_mode) | stat.S_IXOTH)
-            notes.append(f"{folder}: o+x for this run")
-        missing = unreadable_for(user, needs)
-        if missing:
-            raise PermissionError(
-                "the grading users cannot read "
-                + ", ".join(map(str, missing))
-                + "; give other users read access to the Python environment (chmod -R o+rX)"
-            )
-        yield notes
-    finally:
-        changes.restore()
-        if grant_traverse:
-            journal.unlink(missing_ok=True)
-        os.close(guard)
-
-
-def undo_journal(journal: Path) -> list[Path]:
-    """Give folders back the modes a killed run recorded before opening them; returns them."""
-    if not journal.exists():
-        return []
-    try:
-        modes = json.loads(journal.read_text())
-    except ValueError:
-        modes = {}
-    restored = []
-    for name, mode in modes.items():
-        with contextlib.suppress(OSError):
-            os.chmod(name, int(mode))
-            restored.append(Path(name))
-    journal.unlink(missing_ok=True)
-    return restored
-
-
 @dataclass(frozen=True)
 class SandboxSpec:
-    """How the kernels of one submission run: folder, user (root only), launcher, caches."""
+    """How the kernels of one submission run: folder, user (root only), namespaces, limits."""
 
     folder: str
     user: GraderUser | None
     private_dir: str  # root-only folder for the kernel's connection file
     mpl_template: str = ""  # a folder with matplotlib's font cache to copy in (saves ~1 s)
+    namespaces: bool = True  # False only with --no-sandbox
+    limits: _sandbox.Limits = field(default_factory=_sandbox.Limits)
+    cgroup_procs: tuple[str, ...] = ()
+    new_root: str = ""  # an empty root-only folder a forked kernel mounts its view on
+
+    def fork_plan(self) -> dict | None:
+        """The mount plan a forked kernel enters (None without the sandbox)."""
+        if not self.namespaces:
+            return None
+        plan = _sandbox.kernel_plan(Path(self.folder), self.limits)
+        return plan.as_request(self.new_root, list(self.cgroup_procs))
 
     def environment(self) -> dict[str, str]:
         env = {k: os.environ[k] for k in PASSED_VARIABLES if k in os.environ}
@@ -429,15 +271,6 @@ class SandboxSpec:
         return env
 
 
-def create_sandbox(parent: Path, user: GraderUser | None) -> Path:
-    """A new, empty sandbox folder with an unguessable name, owned by ``user``."""
-    folder = parent / uuid.uuid4().hex
-    folder.mkdir(mode=0o700)
-    if user is not None:
-        os.chown(folder, user.uid, user.gid)
-    return folder
-
-
 def fill_sandbox(folder: Path, source_dir: Path, spec: SandboxSpec) -> None:
     """Copy what nbgrader would give the kernel as its working folder (regular files only)."""
     for path in sorted(source_dir.rglob("*")):
@@ -452,8 +285,8 @@ def fill_sandbox(folder: Path, source_dir: Path, spec: SandboxSpec) -> None:
             os.chmod(target, 0o600)
         else:
             continue
-        if spec.user is not None:
-            os.chown(target, spec.user.uid, spec.user.gid)
+        if spec.user is not None:  # made just now by root, in a folder no kernel has run in yet
+            os.chown(target, spec.user.uid, spec.user.gid, follow_symlinks=False)
     mpl = folder / ".matplotlib"
     if spec.mpl_template and Path(spec.mpl_template).is_dir() and not mpl.exists():
         mpl.mkdir(mode=0o700)
@@ -461,12 +294,7 @@ def fill_sandbox(folder: Path, source_dir: Path, spec: SandboxSpec) -> None:
             shutil.copyfile(cache, mpl / cache.name)
         if spec.user is not None:
             for path in [mpl, *mpl.iterdir()]:
-                os.chown(path, spec.user.uid, spec.user.gid)
-
-
-def remove_sandbox(folder: Path) -> None:
-    """Delete a sandbox and everything the submission wrote in it."""
-    shutil.rmtree(folder, ignore_errors=True)
+                os.chown(path, spec.user.uid, spec.user.gid, follow_symlinks=False)
 
 
 def start_font_cache(template: Path) -> subprocess.Popen | None:
@@ -493,13 +321,13 @@ def start_font_cache(template: Path) -> subprocess.Popen | None:
 
 
 class IsolatedKernelManager(AsyncKernelManager):
-    """A kernel manager whose kernel is started through the privilege-dropping launcher (fresh
-    kernels) or by the grading run's fork server (the ``python3-forked`` kernel spec)."""
+    """A kernel manager whose kernel is started in its sandbox: by the launcher and bubblewrap
+    (fresh kernels) or by the grading run's fork server (the ``python3-forked`` kernel spec)."""
 
-    launcher = List(Unicode(), help="command that starts the kernel as another user").tag(config=False)
-    sandbox_folder = Unicode("").tag(config=False)
     fork_socket = Unicode("", help="the fork server's socket (forked kernels)").tag(config=False)
     fork_user = List(Integer(), help="[uid, gid] a forked kernel runs as (root only)").tag(config=False)
+    fork_plan = Dict({}, help="the mount plan a forked kernel enters (empty: no sandbox)").tag(config=False)
+    sandbox_spec: SandboxSpec | None = None  # fresh kernels: started by fresh_kernel_command
 
     @default("kernel_spec_manager")
     def _kernel_spec_manager_default(self) -> KernelSpecManager:
@@ -527,12 +355,17 @@ class IsolatedKernelManager(AsyncKernelManager):
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         command = super().format_kernel_cmd(extra_arguments)
-        if not self.launcher:
+        if self.sandbox_spec is None:
             return command
         connection = os.path.realpath(self.connection_file)
-        return [*self.launcher, "--home", self.sandbox_folder, "--connection-file", connection, "--", *command]
+        command = [connection if part == self.connection_file else part for part in command]
+        return fresh_kernel_command(self.sandbox_spec, connection, command)
 
 
+SANDBOX_NEEDS_IPC = ("IsolatedExecute.transport = 'tcp' cannot reach a kernel in its own network "
+                     "namespace: keep the default 'ipc' (Unix sockets), or grade with --no-sandbox")
+# Logged when a kernel's cgroup ran out of memory (a process of it was killed for it).
+MEMORY_LIMIT_MESSAGE = "sandbox: the kernel ran out of its memory limit of"
 # What jupyter_client raises when a kernel process has exited before answering kernel_info.
 KERNEL_DIED_AT_START = "Kernel died before replying to kernel_info"
 
@@ -584,13 +417,29 @@ class IsolatedExecute(Execute):
     # kernel, with new ports or sockets, up to this many times in all.
     startup_attempts = Integer(2, help="kernels started before giving up on one that exits "
                                        "before it answers").tag(config=True)
+    namespaces = Bool(True, help="run each kernel in its own Linux namespaces (False only with "
+                                 "the grade command's --no-sandbox)").tag(config=True)
+    new_root = Unicode("", help="an empty root-only folder forked kernels mount their view on").tag(config=True)
+    memory_mb = Integer(_sandbox.Limits.memory_mb, help="memory a kernel and its processes may use (MB)").tag(config=True)
+    processes = Integer(_sandbox.Limits.processes, help="processes a kernel may run at once").tag(config=True)
+    folder_mb = Integer(_sandbox.Limits.folder_mb, help="size of a kernel's own folder (MB, as root)").tag(config=True)
+    tmp_mb = Integer(_sandbox.Limits.tmp_mb, help="size of each of its /tmp, /var/tmp, /dev/shm, /run (MB)").tag(config=True)
     transport = Enum(["ipc", "tcp"], default_value="ipc" if os.name == "posix" else "tcp",
                      help="ipc: Unix sockets in the sandbox (no ports to race for); tcp: ports "
                           "on 127.0.0.1, as jupyter_client does by default").tag(config=True)
 
+    _cgroup: _sandbox.SubmissionCgroup | None = None
+    limit_notes: list[str]
+
+    @property
+    def limits(self) -> _sandbox.Limits:
+        return _sandbox.Limits(self.memory_mb, self.processes, _sandbox.Limits.file_mb, self.folder_mb, self.tmp_mb)
+
     def _spec(self) -> SandboxSpec:
         user = GraderUser(**self.run_as) if self.run_as else None
-        return SandboxSpec(self.sandbox, user, self.private_dir, self.mpl_template)
+        procs = tuple(self._cgroup.procs_files) if self._cgroup is not None else ()
+        return SandboxSpec(self.sandbox, user, self.private_dir, self.mpl_template, self.namespaces,
+                           self.limits, procs, self.new_root)
 
     def preprocess(self, nb, resources=None, km=None):
         if not self.enabled:
@@ -601,25 +450,40 @@ class IsolatedExecute(Execute):
         notebook_dir = resources.get("metadata", {}).get("path") or "."
         fill_sandbox(Path(self.sandbox), Path(notebook_dir), spec)
         resources.setdefault("metadata", {})["path"] = self.sandbox
+        self.limit_notes = []
+        controllers = _sandbox.cgroup_controllers() if self.namespaces else {}
+        self._cgroup = _sandbox.SubmissionCgroup(controllers, self.limits) if controllers else None
         try:
             return super().preprocess(nb, resources, km)
         finally:
             resources["metadata"]["path"] = notebook_dir
+            if self._cgroup is not None:
+                if self._cgroup.out_of_memory():
+                    # Read by the grading worker: the reason (kernel died) or a note (a process).
+                    self.log.error("%s %d MB", MEMORY_LIMIT_MESSAGE, self.memory_mb)
+                self._cgroup.remove()
+                self._cgroup = None
 
     def create_kernel_manager(self):
         self.kernel_manager_class = kernel_manager_class()
         km = super().create_kernel_manager()
         spec = self._spec()
         if self.kernels == "forked":
-            # The fork server's child drops to the user itself (no launcher process).
+            # The fork server's child enters the sandbox and drops to the user itself.
             km.fork_socket = self.fork_socket
             km.fork_user = [spec.user.uid, spec.user.gid] if spec.user is not None else []
-        elif spec.user is not None:
-            km.launcher = dropper_command(spec.user)
-            km.sandbox_folder = spec.folder
+            km.fork_plan = spec.fork_plan() or {}
+        elif spec.namespaces or spec.user is not None:
+            km.sandbox_spec = spec
         if spec.private_dir:
             km.connection_file = os.path.join(spec.private_dir, f"kernel-{uuid.uuid4().hex}.json")
         prefix = ipc_prefix(spec.folder) if self.transport == "ipc" else None
+        if spec.namespaces and prefix is None:
+            raise RuntimeError(SANDBOX_NEEDS_IPC if self.transport == "tcp" else
+                               f"the kernel's folder {spec.folder} is too long a path for Unix sockets; "
+                               "set TMPDIR to a shorter folder")
+        if spec.namespaces and spec.user is None and running_as_root():
+            raise RuntimeError("as root, a sandboxed kernel needs a grading user (IsolatedExecute.run_as)")
         if prefix is not None:
             # The kernel (as the sandbox's user) creates the sockets; a kernel started again
             # after an early exit takes the next free numbers.

@@ -57,16 +57,15 @@ from nbclient.util import run_sync
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool, Integer
 
+from . import sandbox as kernel_sandbox
 from .course import Course, check_student_id, generate_assignment, quiet_logger
 from .forked import ENDED_KERNELS_CPU_S, GRADING_NICENESS, ForkServer
 from .isolation import (
     KERNEL_DIED_AT_START,
+    MEMORY_LIMIT_MESSAGE,
     GraderUser,
     IsolatedExecute,
-    create_sandbox,
     kill_user_processes,
-    remove_sandbox,
-    remove_user_files,
     start_font_cache,
 )
 
@@ -243,6 +242,8 @@ class GradeJob:
     release_files: tuple[str, ...]
     kernels: str = "fresh"  # or "forked": children of the run's fork server
     fork_socket: str = ""
+    namespaces: bool = True  # each kernel in its own namespaces (False: --no-sandbox)
+    new_root: str = ""  # an empty root-only folder forked kernels mount their view on
 
 
 @dataclass(frozen=True)
@@ -277,14 +278,51 @@ class Outcome:
         return "graded" + (f" ({'; '.join(self.notes)})" if self.notes else "")
 
 
-def stage_submission(source: Path, target: Path) -> list[str]:
-    """Copy a submission's regular files (never symlinks or devices); returns what was skipped."""
+class RefusedSubmission(Exception):
+    """A submission that is not graded at all; the message is its one-line reason."""
+
+
+def symlinks_in(source: Path, submitted_root: Path | None = None) -> list[str]:
+    """Every symlink at or under ``source``, never followed, relative to ``submitted_root``
+    (``submitted/``), which also has the folders between it and ``source`` checked: a student
+    folder linked to another student's, or to ``source/``, is a symlink too."""
+    base = submitted_root if submitted_root is not None else source
+    between = [] if submitted_root is None else list(source.relative_to(submitted_root).parents)[-2::-1]
+    for rel in [*between, source.relative_to(base)]:
+        if (base / rel).is_symlink():
+            return [str(rel)]  # nothing under it is looked at
+    found = []
+    for folder, dirs, files in os.walk(source):  # does not descend into linked folders
+        found += [str(Path(folder, name).relative_to(base)) for name in dirs + files
+                  if Path(folder, name).is_symlink()]
+    return sorted(found)
+
+
+def _symlink_reason(links: list[str], source: Path, submitted_root: Path | None,
+                    notebooks: tuple[str, ...]) -> str:
+    named = ", ".join(links[:5]) + (f" and {len(links) - 5} more" if len(links) > 5 else "")
+    top = source.relative_to(submitted_root) if submitted_root is not None else Path()
+    linked = [name for name in notebooks if str(top / name) in links]
+    if linked:
+        return (f"the notebook {linked[0]} is a symlink; symlinks are never followed or graded: {named}")
+    return f"symlinks are never followed or graded: {named}"
+
+
+def stage_submission(source: Path, target: Path, submitted_root: Path | None = None,
+                     notebooks: tuple[str, ...] = ()) -> list[str]:
+    """Copy a submission's regular files (never devices); returns what was skipped. A symlink in
+    it, or a linked student or assignment folder (see :func:`symlinks_in`), raises
+    :class:`RefusedSubmission` naming the links (``notebooks``: the assignment's notebook names,
+    to say when one of them is the link) before anything is copied."""
+    links = symlinks_in(source, submitted_root)
+    if links:
+        raise RefusedSubmission(_symlink_reason(links, source, submitted_root, notebooks))
     skipped = []
     target.mkdir(parents=True, exist_ok=True)
     for path in sorted(source.rglob("*")):
         rel = path.relative_to(source)
-        if path.is_symlink():
-            skipped.append(f"ignored symlink {rel}")
+        if path.is_symlink():  # made since the check: still never followed
+            raise RefusedSubmission(_symlink_reason([str(rel)], source, None, notebooks))
         elif path.is_dir():
             (target / rel).mkdir(parents=True, exist_ok=True)
         elif path.is_file():
@@ -310,15 +348,21 @@ def _name(step) -> str:
 
 def worker_steps(cfg) -> tuple[list, list]:
     """(sanitize, autograde) steps for the workers: the course's, without the recording ones,
-    with ``Execute`` isolated, very long outputs cut and the snapshot's cells read once."""
+    with ``Execute`` isolated, very long outputs cut, active content (scripts, event handlers,
+    JavaScript outputs) taken out of what the formgrader will show, and the snapshot's cells
+    read once."""
+    from .html_safety import NoActiveContent
+
     autograde = []
     for step in _configured_steps(cfg, "autograde_preprocessors"):
         name = _name(step)
-        if name in RECORDING_STEPS:
+        if name in RECORDING_STEPS or name == NoActiveContent.__name__:
             continue
         autograde.append(TimedExecute if name == "Execute" else step)
         if name == "LimitOutput":
             autograde.append(TruncateOutput)
+    # Last, once every output exists; scores come from error outputs, which it leaves alone.
+    autograde.append(NoActiveContent)
     sanitize = [_snapshot_overwrite_cells() if _name(step) == "OverwriteCells" else step
                 for step in _configured_steps(cfg, "sanitize_preprocessors")]
     return sanitize, autograde
@@ -409,6 +453,9 @@ def _failure_reason(messages: list[str], assignment: str, submitted: Path) -> st
         return "the fork server could not start a kernel"
     if KERNEL_DIED_AT_START in text:
         return "the kernel exited before it answered, each time it was started (no cell had run)"
+    if MEMORY_LIMIT_MESSAGE in text:
+        line = next(line for m in messages for line in m.splitlines() if MEMORY_LIMIT_MESSAGE in line)
+        return line.replace("sandbox: ", "", 1) + " and was stopped"
     if "DeadKernelError" in text or "Kernel died" in text:
         return "the kernel died while running the notebook (os._exit, a crash or out of memory)"
     if "NotJSONError" in text or "JSONDecodeError" in text or "Notebook does not appear to be JSON" in text:
@@ -528,12 +575,16 @@ def execute_submission(job: GradeJob) -> Executed:
     work = Path(job.work_dir)
     submitted = course.folder("submitted") / job.student / job.assignment
     staged = work / "submitted" / job.student / job.assignment
-    skipped = stage_submission(submitted, staged)
+    try:
+        skipped = stage_submission(submitted, staged, course.folder("submitted"),
+                                   tuple(f for f in job.release_files if f.endswith(".ipynb")))
+    except RefusedSubmission as refusal:
+        return Executed(job.student, False, str(refusal), (), str(work / "stage"))
     # The same path for every job of this worker, so its gradebook engine (and the SQL compiled
     # for it) is reused; the previous job's connections were all closed when it ended.
     db = work.parent / f"worker-{os.getpid()}.db"
     shutil.copyfile(job.snapshot_db, db)
-    sandbox = create_sandbox(Path(job.sandbox_parent), job.user)
+    sandbox = kernel_sandbox.new_folder_name(Path(job.sandbox_parent))
     overrides: dict[str, object] = {
         "CourseDirectory.root": str(work),
         "CourseDirectory.source_directory": str(course.folder("source")),
@@ -547,6 +598,8 @@ def execute_submission(job: GradeJob) -> Executed:
         "Exporter.optimistic_validation": True,
         "IsolatedExecute.sandbox": str(sandbox),
         "IsolatedExecute.private_dir": str(work),
+        "IsolatedExecute.namespaces": job.namespaces,
+        "IsolatedExecute.new_root": job.new_root,
         "IsolatedExecute.mpl_template": job.mpl_template if Path(job.mpl_template).is_dir() else "",
         "IsolatedExecute.run_as": (
             {"name": job.user.name, "uid": job.user.uid, "gid": job.user.gid} if job.user else {}
@@ -563,6 +616,9 @@ def execute_submission(job: GradeJob) -> Executed:
             "IsolatedExecute.fork_socket": job.fork_socket,
         })
     cfg = course.config(**overrides)
+    limits = kernel_sandbox.Limits(folder_mb=int(cfg.IsolatedExecute.get("folder_mb", kernel_sandbox.Limits.folder_mb)))
+    kernel_sandbox.create_folder(sandbox, job.user.uid if job.user else None,
+                                 job.user.gid if job.user else None, limits)
     cfg.Autograde.sanitize_preprocessors, cfg.Autograde.autograde_preprocessors = worker_steps(cfg)
     cd = course.coursedir(cfg)
     log, handler = quiet_logger(f"worker{os.getpid()}")
@@ -583,7 +639,7 @@ def execute_submission(job: GradeJob) -> Executed:
         _add_timing("nbgrader_s", time.perf_counter() - prep0)
         if job.user is not None:
             kill_user_processes(job.user)
-        remove_sandbox(sandbox)
+        kernel_sandbox.remove_folder(sandbox)
     messages = handler.messages()
     autograded = work / "autograded" / job.student / job.assignment
     notebooks = sorted(autograded.glob("*.ipynb")) if autograded.is_dir() else []
@@ -979,8 +1035,10 @@ def warm_up_for_workers(notebooks: list[Path]) -> None:
             get_validator(nb.nbformat, nb.nbformat_minor, relax_add_props=relax)
 
 
-def _worker_init() -> None:
+def _worker_init(private_mounts: bool = False) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if private_mounts:  # the submissions' tmpfs folders are this worker's alone
+        kernel_sandbox.private_mount_namespace()
     with contextlib.suppress(OSError):
         os.nice(GRADING_NICENESS)
     for engine in _ENGINES.values():  # inherited from the parent: not for use in this process
@@ -1016,10 +1074,11 @@ def frozen_for_workers():
         gc.unfreeze()
 
 
-def _pool(jobs: int) -> cf.ProcessPoolExecutor:
+def _pool(jobs: int, private_mounts: bool = False) -> cf.ProcessPoolExecutor:
     method = "fork" if _forks_workers() else "spawn"
     return cf.ProcessPoolExecutor(
-        max_workers=jobs, mp_context=multiprocessing.get_context(method), initializer=_worker_init
+        max_workers=jobs, mp_context=multiprocessing.get_context(method), initializer=_worker_init,
+        initargs=(private_mounts,),
     )
 
 
@@ -1039,6 +1098,7 @@ class GradingRun:
     kernels: str = "fresh"  # "forked": kernels forked from one fork server for the run
     preload: list[str] | None = None  # what the fork server imports (None: the course's choice)
     fork_server: ForkServer | None = None
+    namespaces: bool = True  # each kernel in its own namespaces (False: --no-sandbox)
 
     def prepare(self) -> None:
         """Make sure the gradebook knows the assignment and ``autograded/`` exists.
@@ -1083,9 +1143,12 @@ class GradingRun:
                                    for p in (course.folder("source") / assignment).glob("*.ipynb"))
             if "matplotlib" in source_text or "plot" in source_text:  # only then is the cache used
                 font_cache = start_font_cache(Path(template))
+            new_root = run_dir / "kernel-root"
+            new_root.mkdir(mode=0o700)
             jobs = [
                 GradeJob(str(course.root), assignment, student, str(run_dir / f"job{i:04d}"), str(snapshot),
-                         str(sandbox_parent), None, template, self.cell_timeout_s, release_files)
+                         str(sandbox_parent), None, template, self.cell_timeout_s, release_files,
+                         namespaces=self.namespaces, new_root=str(new_root))
                 for i, student in enumerate(valid)
             ]
             for job in jobs:
@@ -1107,7 +1170,6 @@ class GradingRun:
             if self.users:
                 for user in self.users:
                     kill_user_processes(user)
-                remove_user_files(self.users)
             shutil.rmtree(sandbox_parent, ignore_errors=True)
             shutil.rmtree(run_dir, ignore_errors=True)
         return self.outcomes
@@ -1147,7 +1209,7 @@ class GradingRun:
         slots = list(self.users) if self.users else [None] * self.jobs
         pending = list(jobs)
         attempts: dict[str, int] = {}
-        executor = _pool(min(self.jobs, max(1, len(jobs))))
+        executor = _pool(min(self.jobs, max(1, len(jobs))), private_mounts=self.namespaces)
         running: dict[cf.Future, tuple[GradeJob, GraderUser | None]] = {}
 
         def fill_slots() -> None:
@@ -1193,7 +1255,7 @@ class GradingRun:
                         slots.append(user)
                         pending.insert(0, job)
                     executor.shutdown(wait=False, cancel_futures=True)
-                    executor = _pool(self.jobs)
+                    executor = _pool(self.jobs, private_mounts=self.namespaces)
                 # The freed workers get their next submission before the writer records this
                 # one (about 0.15 s of CPU each), so that no worker waits for the writer.
                 for executed in executed_now:

@@ -48,7 +48,7 @@ from interview_lab.instructor.forked import (
     kernel_options,
     notebook_imports,
 )
-from interview_lab.instructor.isolation import leased_users, locked_course
+from interview_lab.instructor.isolation import leased_users
 from interview_lab.instructor.parallel import GradingRun
 
 REPO = Path(__file__).resolve().parents[2]
@@ -63,6 +63,7 @@ PROBE = '''import builtins, json, linecache, os, random, sys, threading
 import numpy, pandas
 PROBE = {
     "pid": os.getpid(),
+    "pid_namespace": os.readlink("/proc/self/ns/pid"),
     "cwd": os.getcwd(),
     "builtins_left_behind": hasattr(builtins, "LEFT_BEHIND"),
     "pandas_sum": getattr(pandas.DataFrame.sum, "__module__", "?"),
@@ -123,14 +124,13 @@ def _printed(course: Path, student: str, prefix: str) -> dict:
 @contextlib.contextmanager
 def grading_run(course: Path, students: list[str], **options):
     """A GradingRun of the tiny assignment, one submission at a time, set up as the grade
-    command sets it up (as root: a leased grading user and the course locked)."""
+    command sets it up (as root: a leased grading user)."""
     run = GradingRun(Course.at(course), ASSIGNMENT, students, 1, None, cell_timeout_s=TIMEOUT_S,
                      kernels="forked", preload=PRELOAD, **options)
     run.prepare()
     with contextlib.ExitStack() as stack:
         if is_root():
             run.users = stack.enter_context(leased_users(1))
-            stack.enter_context(locked_course(course, run.users[0], True))
         yield run
 
 
@@ -191,7 +191,10 @@ def test_nothing_a_kernel_did_reaches_the_next_student(forked_class, probe):
 
 def test_each_student_gets_a_new_process_and_folder(forked_class):
     reports = [_printed(forked_class["course"], p, "PROBE=") for p in ("b-probe", "d-probe", "f-probe")]
-    assert len({r["pid"] for r in reports}) == 3
+    # Each in a PID namespace of its own (as root, in the sandbox), else a process of its own.
+    assert len({(r["pid_namespace"], r["pid"]) for r in reports}) == 3
+    if is_root():
+        assert len({r["pid_namespace"] for r in reports}) == 3
     assert len({r["cwd"] for r in reports}) == 3
     # The probes are children of a fork server that froze its preloaded heap for the children.
     assert all(r["frozen_objects"] > 0 for r in reports)

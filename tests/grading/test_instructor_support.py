@@ -121,12 +121,8 @@ def run_cli(function, argv: list[str]) -> tuple[int, str, str]:
 
 
 def grade_args(course: Path, *extra: str) -> list[str]:
-    """Arguments for ``grade``: the tiny assignment, 2 jobs, the short timeout; as root, with
-    --grant-traverse (the interpreter may live under a folder closed to other users)."""
-    args = [ASSIGNMENT, "--course", str(course), "--jobs", "2", "--timeout", str(CELL_TIMEOUT_S), *extra]
-    if is_root():
-        args.append("--grant-traverse")
-    return args
+    """Arguments for ``grade``: the tiny assignment, 2 jobs, the short timeout."""
+    return [ASSIGNMENT, "--course", str(course), "--jobs", "2", "--timeout", str(CELL_TIMEOUT_S), *extra]
 
 
 def nbgrader(course: Path, *args: str, check: bool = True, cwd: Path | None = None) -> subprocess.CompletedProcess:

@@ -1,14 +1,15 @@
-"""Where and as whom a submission's kernel runs (see interview_lab/instructor/isolation.py).
+"""Where and as whom a submission's kernel runs (see interview_lab/instructor/isolation.py and
+sandbox.py).
 
-A probe submission reports, from inside its kernel, its working folder, user, environment
-and which course files it can read; a second student is graded beside it. Tests that need root
-(creating users, dropping privileges) skip elsewhere with the reason; CI runs as root.
+A probe submission reports, from inside its kernel, its working folder, user, environment,
+namespaces and which course files it can read; a second student is graded beside it. Tests that
+need root (creating users, dropping privileges) skip elsewhere with the reason; CI runs as root.
+The hostile cases (memory, disk, processes, network, a killed grader) are in test_sandbox.py.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import stat
@@ -39,13 +40,9 @@ from interview_lab.instructor.isolation import (
     KERNEL_DIED_AT_START,
     UNIX_SOCKET_PATH_MAX,
     USER_PREFIX,
-    GraderUser,
     IsolatedExecute,
-    PermissionChanges,
-    blocking_folders,
     ipc_prefix,
     live_processes,
-    private_entries,
 )
 from interview_lab.settings import data_dir
 
@@ -63,8 +60,7 @@ def can_read(path):
         return False
 def can_list(path):
     try:
-        os.listdir(path)
-        return True
+        return sorted(os.listdir(path))
     except OSError:
         return False
 def own_sockets():  # (TCP ports this process listens on, paths of its Unix sockets)
@@ -103,28 +99,13 @@ REPORT = {
     "tcp_listening": tcp_listening,
     "iopub_pipe_port": getattr(get_ipython().kernel.iopub_thread, "_pipe_port", None),
     "unix_sockets": unix_sockets,
+    "hostname": __import__("socket").gethostname(),
+    "pid": os.getpid(),
+    "processes": sorted(int(p) for p in os.listdir("/proc") if p.isdigit()),
+    "root": sorted(os.listdir("/")),
 }
 print("REPORT=" + json.dumps(REPORT))
 RATIO = 20'''
-
-
-@contextlib.contextmanager
-def no_run_opening_folders():
-    """While held, no grading run with --grant-traverse is active (they hold this lock
-    exclusively), so folders on the way to the interpreter show their resting modes."""
-    from interview_lab.instructor.isolation import lock_dir
-
-    fd = os.open(lock_dir() / f"{USER_PREFIX}-traverse.lock", os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH)
-        yield
-    finally:
-        os.close(fd)
-
-
-def _modes_at_rest(paths) -> dict:
-    with no_run_opening_folders():
-        return {p: stat.S_IMODE(p.stat().st_mode) for p in paths}
 
 
 def _report(course: Path, student: str) -> dict:
@@ -158,8 +139,6 @@ def probed(request):
     probe = PROBE % {"secret": SECRET, "read": read, "list": listing}
     put_submission(course, "probe", {"tiny.ipynb": filled_notebook(GOOD_BYTES, probe)})
     modes_before = {p.name: stat.S_IMODE(p.lstat().st_mode) for p in course.iterdir()}
-    with no_run_opening_folders():
-        traverse_before = {p: stat.S_IMODE(p.stat().st_mode) for p in Path(os.path.realpath(sys.executable)).parents}
     os.environ[SECRET] = "do-not-leak"
     try:
         status, out, err = run_cli(grade_main, grade_args(course, "--kernels", request.param))
@@ -171,8 +150,6 @@ def probed(request):
         "users": users,
         "modes_before": modes_before,
         "modes_after": {p.name: stat.S_IMODE(p.lstat().st_mode) for p in course.iterdir() if p.name in modes_before},
-        "traverse_before": traverse_before,
-        "traverse_after": _modes_at_rest(traverse_before),
     }
     remove_course(course)
 
@@ -188,7 +165,8 @@ def test_kernel_works_in_a_sandbox_outside_the_course(probed):
     cwd = Path(report["cwd"])
     assert course not in cwd.parents and cwd != course
     assert report["home"] == report["cwd"]
-    assert report["read"]["release"] is True  # the student version is public
+    # Nothing of the course tree is in its view, not even the public student version.
+    assert report["read"]["release"] is False
 
 
 def test_kernel_gets_a_small_environment_without_the_graders_variables(probed):
@@ -235,8 +213,10 @@ def test_kernel_cannot_read_solutions_the_gradebook_or_other_students(probed, wh
 
 @needs_root
 def test_kernel_cannot_list_the_submissions_or_its_neighbours(probed):
-    assert probed["report"]["list"]["submitted"] is False
-    assert probed["report"]["list"]["parent"] is False
+    report = probed["report"]
+    assert report["list"]["submitted"] is False
+    # Its folder's parent, in its own /tmp, holds its folder and nothing else.
+    assert report["list"]["parent"] in (False, [os.path.basename(report["cwd"])])
 
 
 @needs_root
@@ -270,51 +250,51 @@ def test_live_processes_are_the_users_running_processes_not_zombies_or_other_use
 
 
 @needs_root
-def test_permissions_are_restored_after_the_run(probed):
+def test_the_course_folders_modes_are_never_changed(probed):
+    """The course is out of the kernels' view: nothing is closed or opened for a run."""
     assert probed["modes_after"] == probed["modes_before"]
-    assert probed["traverse_after"] == probed["traverse_before"]
 
 
-@needs_root
-def test_the_launcher_refuses_to_run_a_kernel_as_root():
-    result = subprocess.run([sys.executable, "-I", "-S", str(DROPPER), "--uid", "0", "--gid", "0", "--check", "/"],
-                            capture_output=True, text=True)
-    assert result.returncode != 0 and "refusing to run a kernel as root" in result.stderr
+def test_kernel_is_process_1_of_its_own_namespaces_with_only_its_view(probed):
+    report = probed["report"]
+    assert report["hostname"] == "grading"
+    # Its own PID namespace: only its processes (and the sleeper it started) are there.
+    assert len(report["processes"]) < 10, report["processes"]
+    assert report["sleeper"] in report["processes"]
+    # The root holds what the mount plan names, nothing of the machine's top level besides.
+    assert set(report["root"]) <= {"bin", "dev", "etc", "lib", "lib32", "lib64", "libx32", "proc", "run",
+                                   "sbin", "tmp", "usr", "var", *(p.split("/")[1] for p in
+                                   (sys.prefix, sys.base_prefix, str(data_dir())))}, report["root"]
 
 
-def test_a_folder_closed_to_others_is_found_on_the_way(tmp_path):
-    closed = tmp_path / "closed"
-    inner = closed / "inner"
-    inner.mkdir(parents=True)
-    os.chmod(closed, 0o700)
-    stranger = GraderUser("nobody-here", 2_000_000, 2_000_000)
+def test_the_launcher_never_follows_a_link_planted_for_the_connection_file(tmp_path):
+    """Without the sandbox the launcher copies the connection file into the kernel's folder: as a
+    new file through the folder's descriptor, so a link planted there is never written through."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("dropper_under_test", DROPPER)
+    dropper = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(dropper)
+    source = tmp_path / "connection.json"
+    source.write_text('{"key": "k"}')
+    victim = tmp_path / "victim"
+    victim.write_text("untouched")
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    fd = os.open(source, os.O_RDONLY)
     try:
-        assert closed in blocking_folders(stranger, inner)
-        assert inner not in blocking_folders(stranger, inner)
+        copy = Path(dropper.copy_into(fd, str(folder)))
     finally:
-        os.chmod(closed, 0o755)
+        os.close(fd)
+    assert copy.read_text() == '{"key": "k"}' and stat.S_IMODE(copy.stat().st_mode) == 0o444
+    link = folder / "link"
+    link.symlink_to(victim)
+    with pytest.raises(OSError):
+        os.open(link, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o444)
+    assert victim.read_text() == "untouched"
 
 
-def test_private_entries_are_everything_but_the_public_folders(tmp_path):
-    for name in ("source", "submitted", "data", "release", "notebooks", "interview_lab", "tests", ".git"):
-        (tmp_path / name).mkdir()
-    (tmp_path / "gradebook.db").write_text("")
-    names = sorted(p.name for p in private_entries(tmp_path))
-    assert names == [".git", "gradebook.db", "source", "submitted", "tests"]
-
-
-def test_permission_changes_are_undone_in_reverse_order(tmp_path):
-    path = tmp_path / "x"
-    path.mkdir()
-    os.chmod(path, 0o755)
-    changes = PermissionChanges()
-    changes.chmod(path, 0o750)
-    changes.chmod(path, 0o700)
-    assert stat.S_IMODE(path.stat().st_mode) == 0o700
-    changes.restore()
-    assert stat.S_IMODE(path.stat().st_mode) == 0o755
-
-
+@pytest.mark.skipif(is_root(), reason="as root, kernels always run as a grading user")
 def test_without_root_the_kernel_still_runs_in_a_sandbox_outside_the_course():
     """The mode used when grading as a normal user: no user switch, the sandbox only."""
     from interview_lab.instructor.parallel import GradingRun
@@ -333,22 +313,8 @@ def test_without_root_the_kernel_still_runs_in_a_sandbox_outside_the_course():
         remove_course(course)
 
 
-def test_a_killed_runs_journal_gives_folders_their_modes_back(tmp_path):
-    from interview_lab.instructor.isolation import undo_journal
-
-    folder = tmp_path / "opened"
-    folder.mkdir()
-    os.chmod(folder, 0o701)
-    journal = tmp_path / "journal.json"
-    journal.write_text(json.dumps({str(folder): 0o700}))
-    assert undo_journal(journal) == [folder]
-    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
-    assert not journal.exists()
-    assert undo_journal(journal) == []
-
-
 @needs_root
-def test_sigterm_mid_run_still_kills_kernels_and_gives_permissions_back():
+def test_sigterm_mid_run_still_kills_kernels():
     import signal
     import time
 
@@ -358,12 +324,10 @@ def test_sigterm_mid_run_still_kills_kernels_and_gives_permissions_back():
     try:
         put_submission(course, "looper", {"tiny.ipynb": filled_notebook(GOOD_BYTES, "while True:\n    pass")})
         generate_assignment(Course.at(course), ASSIGNMENT, release_dir=course.parent / "scratch-release")
-        modes = {p.name: stat.S_IMODE(p.lstat().st_mode) for p in course.iterdir()}
-        python_dirs = _modes_at_rest(Path(os.path.realpath(sys.executable)).parents)
         env = dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
         proc = subprocess.Popen(
             [sys.executable, "-m", "interview_lab", "grade", ASSIGNMENT, "--course", str(course), "--jobs", "1",
-             "--timeout", "120", "--grant-traverse"],
+             "--timeout", "120"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
         )
 
@@ -387,8 +351,6 @@ def test_sigterm_mid_run_still_kills_kernels_and_gives_permissions_back():
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=120)
         assert proc.returncode == 128 + signal.SIGTERM, out + err
-        assert {p.name: stat.S_IMODE(p.lstat().st_mode) for p in course.iterdir() if p.name in modes} == modes
-        assert _modes_at_rest(python_dirs) == python_dirs
         alive = [k.pid for k in busy if k.is_running() and k.status() != psutil.STATUS_ZOMBIE]
         assert alive == [], "the run's kernels outlived it"
     finally:
@@ -423,8 +385,9 @@ def _run_with_kernel_that_exits(tmp_path, monkeypatch, exits: int):
     for folder in ("sandbox", "private", "notebook"):
         (tmp_path / folder).mkdir()
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("6 * 7")])
+    # Without namespaces: the flaky kernel's launcher lies in a test folder out of the sandbox's view.
     execute = IsolatedExecute(kernel_name="flaky", sandbox=str(tmp_path / "sandbox"),
-                              private_dir=str(tmp_path / "private"), timeout=30)
+                              private_dir=str(tmp_path / "private"), timeout=30, namespaces=False)
     execute.preprocess(nb, {"metadata": {"path": str(tmp_path / "notebook")}})
     return nb, len(count.read_text())
 
@@ -444,6 +407,7 @@ def test_a_kernel_that_never_answers_fails_after_the_second_start(tmp_path, monk
 def _manager_for(sandbox: Path, **options):
     import nbformat
 
+    options.setdefault("namespaces", False)
     execute = IsolatedExecute(sandbox=str(sandbox), private_dir=str(sandbox.parent), **options)
     execute.nb = nbformat.v4.new_notebook()
     return execute.create_kernel_manager()
@@ -472,9 +436,16 @@ def test_kernel_sockets_go_in_the_sandbox_unless_the_path_is_too_long_for_a_unix
     km = _manager_for(short, transport="tcp")
     assert km.transport == "tcp" and km.ip == "127.0.0.1"
 
+    # In the sandbox the grader reaches a kernel only through its folder: no TCP fallback.
+    with pytest.raises(RuntimeError, match="too long a path for Unix sockets"):
+        _manager_for(deep, namespaces=True, run_as={"name": "x", "uid": 1, "gid": 1})
+    with pytest.raises(RuntimeError, match="network namespace"):
+        _manager_for(short, namespaces=True, transport="tcp", run_as={"name": "x", "uid": 1, "gid": 1})
+
 
 @pytest.mark.parametrize("kernels", ["forked", "fresh"])
-def test_the_course_config_can_put_kernels_back_on_tcp_ports(kernels):
+def test_tcp_kernels_are_refused_in_the_sandbox_and_work_without_it(kernels):
+    """A kernel's network namespace has only its own loopback: TCP ports cannot reach the grader."""
     course = make_course(extra_config='c.IsolatedExecute.transport = "tcp"')
     try:
         cell = ("from ipykernel.connect import get_connection_info\n"
@@ -482,7 +453,10 @@ def test_the_course_config_can_put_kernels_back_on_tcp_ports(kernels):
                 "RATIO = 20")
         put_submission(course, "student", {"tiny.ipynb": filled_notebook(GOOD_BYTES, cell)})
         status, out, err = run_cli(grade_main, grade_args(course, "--kernels", kernels))
+        assert status == 2 and "network namespace" in err and len(err.strip().splitlines()) == 1, out + err
+        status, out, err = run_cli(grade_main, grade_args(course, "--kernels", kernels, "--no-sandbox"))
         assert status == 0, out + err
+        assert "not defended" in err or "--no-sandbox" in err
         graded = (course / "autograded" / "student" / ASSIGNMENT / "tiny.ipynb").read_text()
         assert "TRANSPORT=tcp" in graded
     finally:
