@@ -64,6 +64,7 @@ import numpy, pandas
 PROBE = {
     "pid": os.getpid(),
     "pid_namespace": os.readlink("/proc/self/ns/pid"),
+    "started": int(open("/proc/self/stat").read().rsplit(")", 1)[1].split()[19]),  # clock ticks since boot
     "cwd": os.getcwd(),
     "builtins_left_behind": hasattr(builtins, "LEFT_BEHIND"),
     "pandas_sum": getattr(pandas.DataFrame.sum, "__module__", "?"),
@@ -191,10 +192,12 @@ def test_nothing_a_kernel_did_reaches_the_next_student(forked_class, probe):
 
 def test_each_student_gets_a_new_process_and_folder(forked_class):
     reports = [_printed(forked_class["course"], p, "PROBE=") for p in ("b-probe", "d-probe", "f-probe")]
-    # Each in a PID namespace of its own (as root, in the sandbox), else a process of its own.
-    assert len({(r["pid_namespace"], r["pid"]) for r in reports}) == 3
+    # A process of its own, started at its own time (as root, in a PID namespace of its own, where
+    # it is the child of that namespace's process 1; a namespace's number may be reused once the
+    # one before it is gone, so the numbers alone tell nothing).
+    assert len({(r["pid_namespace"], r["pid"], r["started"]) for r in reports}) == 3
     if is_root():
-        assert len({r["pid_namespace"] for r in reports}) == 3
+        assert {r["pid"] for r in reports} == {2}
     assert len({r["cwd"] for r in reports}) == 3
     # The probes are children of a fork server that froze its preloaded heap for the children.
     assert all(r["frozen_objects"] > 0 for r in reports)
