@@ -6,6 +6,8 @@ BIN    := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
 RUNTIME_STAMP := $(VENV)/.stamp-runtime
 DEV_STAMP     := $(VENV)/.stamp-dev
+# JupyterLab's defaults for the course (no news or update pop-ups), read from its settings folder.
+LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 PORT ?= 8888
 DEST ?= learner-edition
@@ -30,10 +32,16 @@ help:
 
 # The stamp is newer than the requirement files once they are installed, so a second run installs nothing.
 $(RUNTIME_STAMP): requirements.txt pyproject.toml
+	@echo "Setting up $(VENV)/: installing the course's pinned packages (the first run takes a few minutes)..."
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $@
+	@echo "$(VENV)/ is ready."
+
+$(LAB_OVERRIDES): lab-settings/overrides.json | $(RUNTIME_STAMP)
+	@mkdir -p $(@D)
+	cp lab-settings/overrides.json $@
 
 $(DEV_STAMP): $(RUNTIME_STAMP) requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
@@ -41,10 +49,10 @@ $(DEV_STAMP): $(RUNTIME_STAMP) requirements-dev.txt
 
 include deploy/jupyterhub/hub.mk
 
-setup: $(RUNTIME_STAMP)
-setup-dev: $(DEV_STAMP)
+setup: $(RUNTIME_STAMP) $(LAB_OVERRIDES)
+setup-dev: $(DEV_STAMP) $(LAB_OVERRIDES)
 
-lab: $(RUNTIME_STAMP)
+lab: $(RUNTIME_STAMP) $(LAB_OVERRIDES)
 	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --ServerApp.ip=127.0.0.1 \
 	  --ServerApp.port=$(PORT) $(ROOT_FLAG) notebooks/00-contents.ipynb
 
@@ -52,7 +60,7 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 
 # pytest exits 5 when it collected nothing: that is a failure here, as is any other non-zero status.
-test: $(DEV_STAMP) $(HUB_STAMP)
+test: $(DEV_STAMP) $(HUB_STAMP) $(LAB_OVERRIDES)
 	$(BIN)/ruff check .
 	$(BIN)/python tests/run_sessions.py
 

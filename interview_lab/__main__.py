@@ -1,15 +1,20 @@
-"""Command line of the course: ``python -m interview_lab COMMAND ...``.
+"""Command line of the course: ``interview-lab COMMAND ...`` (or ``python -m interview_lab``).
 
+The console script ``interview-lab`` is installed in the course's environment, so
+``.venv/bin/interview-lab drill`` runs from any new terminal, without an activated environment.
 Each command lives in its own module and is imported only when it runs, so
-``python -m interview_lab dora`` does not pay for nbgrader, and the other way round.
-Exit status: 0 success, 1 the work failed in part (e.g. some submissions could not be
-graded), 2 bad usage or bad input.
+``interview-lab dora`` does not pay for nbgrader, and the other way round. A command whose
+module this copy of the package does not hold (the instructor's commands, in the learner's
+edition) is not offered. Exit status: 0 success, 1 the work failed in part (e.g. some
+submissions could not be graded), 2 bad usage (no command, an unknown one) or bad input.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
+from pathlib import Path
 
 # command -> (module, function, one-line help); the function takes the remaining argv.
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -23,22 +28,53 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 }
 
 
+def _ships(module_name: str) -> bool:
+    """Whether this copy of the package holds ``module_name`` (without importing the module)."""
+    try:
+        return importlib.util.find_spec(module_name) is not None
+    except ModuleNotFoundError:  # its parent package is not there either
+        return False
+
+
+def available() -> dict[str, tuple[str, str, str]]:
+    """The commands this copy of the course can run."""
+    return {name: entry for name, entry in COMMANDS.items() if _ships(entry[0])}
+
+
+def _program() -> str:
+    return "interview-lab" if Path(sys.argv[0]).name == "interview-lab" else "python -m interview_lab"
+
+
+def short_usage() -> str:
+    """One line: what to type, and where the list of commands is."""
+    prog = _program()
+    return f"usage: {prog} COMMAND [options] (COMMAND: {', '.join(available())}; `{prog} --help` describes them)"
+
+
 def usage() -> str:
-    lines = ["usage: python -m interview_lab COMMAND [options]", "", "commands:"]
-    lines += [f"  {name:<13} {text}" for name, (_, _, text) in COMMANDS.items()]
+    prog = _program()
+    lines = [f"usage: {prog} COMMAND [options]", "", "commands:"]
+    lines += [f"  {name:<13} {text}" for name, (_, _, text) in available().items()]
     lines.append("")
-    lines.append("`python -m interview_lab COMMAND --help` shows a command's options.")
+    lines.append(f"`{prog} COMMAND --help` shows a command's options.")
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    if not args or args[0] in {"-h", "--help", "help"}:
+    if not args:
+        print(short_usage(), file=sys.stderr)
+        return 2
+    if args[0] in {"-h", "--help", "help"}:
         print(usage())
         return 0
     name, rest = args[0], args[1:]
+    if name in COMMANDS and name not in available():
+        print(f"{name!r} is one of the instructor's commands; this copy of the course (the "
+              f"learner's edition) does not include them\n{short_usage()}", file=sys.stderr)
+        return 2
     if name not in COMMANDS:
-        print(f"unknown command {name!r}\n\n{usage()}", file=sys.stderr)
+        print(f"unknown command {name!r}\n{short_usage()}", file=sys.stderr)
         return 2
     module_name, function_name, _ = COMMANDS[name]
     function = getattr(importlib.import_module(module_name), function_name)
