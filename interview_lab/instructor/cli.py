@@ -232,6 +232,14 @@ def _grade(course: Course, assignment: str, students: list[str], jobs: int, args
                 progress.finish()
                 print(f"error: {error}", file=sys.stderr)
                 return 2
+            if args.no_sandbox:
+                from .sandbox import unsandboxed_user_problem
+
+                problem = unsandboxed_user_problem(run.users[0].uid, run.users[0].gid)
+                if problem:
+                    progress.finish()
+                    print(f"error: {problem}", file=sys.stderr)
+                    return 2
         outcomes = run.run()
     progress.finish()
     for message in run.messages:

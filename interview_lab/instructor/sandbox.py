@@ -195,6 +195,29 @@ NOT_DEFENDED_WITHOUT_SANDBOX = (
 )
 
 
+def unsandboxed_user_problem(uid: int, gid: int) -> str | None:
+    """Without the sandbox (--no-sandbox, as root), kernels run as a grading user on the machine's
+    own file system, so that user must reach the Python environment (which the sandbox would bind
+    wherever it lives). Why it cannot (one line), or None. Checked by that user's own ``test``."""
+    import sysconfig
+
+    paths = sysconfig.get_paths()
+    wanted = [("-x", os.path.realpath(sys.executable)), ("-r", os.path.join(paths["stdlib"], "os.py")),
+              ("-r", paths["purelib"]), ("-r", paths["platlib"])]
+    for flag, path in wanted:
+        probe = [setpriv_path() or "setpriv", "--reuid", str(uid), "--regid", str(gid), "--clear-groups",
+                 "--", "/bin/sh", "-c", f'test {flag} "$0"', path]
+        try:
+            result = subprocess.run(probe, capture_output=True, timeout=30, check=False)
+        except (OSError, subprocess.TimeoutExpired) as error:
+            return f"could not check what the grading users can reach: {error}"
+        if result.returncode != 0:
+            return (f"without the sandbox the grading users must reach the Python environment, and "
+                    f"they cannot reach {path}; let other users pass through the folders on the way "
+                    "(chmod o+x) or grade with the sandbox")
+    return None
+
+
 # ----------------------------------------------------------------------------- mounts (root)
 
 _PRIVATE_MOUNTS: list[bool] = []
