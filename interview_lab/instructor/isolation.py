@@ -271,30 +271,79 @@ class SandboxSpec:
         return env
 
 
-def fill_sandbox(folder: Path, source_dir: Path, spec: SandboxSpec) -> None:
-    """Copy what nbgrader would give the kernel as its working folder (regular files only)."""
-    for path in sorted(source_dir.rglob("*")):
-        rel = path.relative_to(source_dir)
-        target = folder / rel
-        if path.is_symlink() or target.exists():
+_NO_FOLLOW_DIR = os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_NOFOLLOW", 0)
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+
+
+def _copy_in(source: Path, folder_fd: int, name: str, owner: GraderUser | None) -> None:
+    """A new file ``name`` in the open folder: never through a link, never over an existing
+    entry (a kernel that ran before in this folder, for an assignment's earlier notebook, may
+    have left one), owned by the kernel's user through the descriptor."""
+    try:
+        fd = os.open(name, _NEW_FILE, 0o600, dir_fd=folder_fd)
+    except FileExistsError:
+        return
+    try:
+        with open(source, "rb") as handle:
+            while chunk := handle.read(1 << 20):
+                os.write(fd, chunk)
+        if owner is not None:
+            os.fchown(fd, owner.uid, owner.gid)
+    finally:
+        os.close(fd)
+
+
+def _folder_in(parent_fd: int, name: str, owner: GraderUser | None) -> int | None:
+    """An open descriptor of the folder ``name`` (made when missing); None when a link or a
+    file stands there."""
+    try:
+        os.mkdir(name, 0o700, dir_fd=parent_fd)
+        created = True
+    except FileExistsError:
+        created = False
+    try:
+        fd = os.open(name, _NO_FOLLOW_DIR, dir_fd=parent_fd)
+    except OSError:
+        return None
+    if created and owner is not None:
+        os.fchown(fd, owner.uid, owner.gid)
+    return fd
+
+
+def _copy_tree(source: Path, folder_fd: int, owner: GraderUser | None) -> None:
+    for path in sorted(source.iterdir()):
+        if path.is_symlink():
             continue
         if path.is_dir():
-            target.mkdir(mode=0o700)
+            fd = _folder_in(folder_fd, path.name, owner)
+            if fd is not None:
+                try:
+                    _copy_tree(path, fd, owner)
+                finally:
+                    os.close(fd)
         elif path.is_file():
-            shutil.copyfile(path, target)
-            os.chmod(target, 0o600)
-        else:
-            continue
-        if spec.user is not None:  # made just now by root, in a folder no kernel has run in yet
-            os.chown(target, spec.user.uid, spec.user.gid, follow_symlinks=False)
-    mpl = folder / ".matplotlib"
-    if spec.mpl_template and Path(spec.mpl_template).is_dir() and not mpl.exists():
-        mpl.mkdir(mode=0o700)
-        for cache in Path(spec.mpl_template).glob("fontlist-*.json"):
-            shutil.copyfile(cache, mpl / cache.name)
-        if spec.user is not None:
-            for path in [mpl, *mpl.iterdir()]:
-                os.chown(path, spec.user.uid, spec.user.gid, follow_symlinks=False)
+            _copy_in(path, folder_fd, path.name, owner)
+
+
+def fill_sandbox(folder: Path, source_dir: Path, spec: SandboxSpec) -> None:
+    """Copy what nbgrader would give the kernel as its working folder (regular files only).
+
+    Everything is made through descriptors of the folder: a kernel of the same submission may
+    have run in it already (assignments with several notebooks), so a name there may be a link
+    it planted; root never writes or changes ownership through one."""
+    root_fd = os.open(folder, _NO_FOLLOW_DIR)
+    try:
+        _copy_tree(source_dir, root_fd, spec.user)
+        if spec.mpl_template and Path(spec.mpl_template).is_dir():
+            mpl = _folder_in(root_fd, ".matplotlib", spec.user)
+            if mpl is not None:
+                try:
+                    for cache in sorted(Path(spec.mpl_template).glob("fontlist-*.json")):
+                        _copy_in(cache, mpl, cache.name, spec.user)
+                finally:
+                    os.close(mpl)
+    finally:
+        os.close(root_fd)
 
 
 def start_font_cache(template: Path) -> subprocess.Popen | None:

@@ -464,3 +464,28 @@ def test_tcp_kernels_are_refused_in_the_sandbox_and_work_without_it(kernels):
         assert "TRANSPORT=tcp" in graded
     finally:
         remove_course(course)
+
+
+def test_filling_a_folder_never_writes_through_a_link_an_earlier_kernel_left(tmp_path):
+    """An assignment with several notebooks runs several kernels in one folder: what the first
+    left there (links to files or folders elsewhere) must not steer root's copies for the next."""
+    from interview_lab.instructor.isolation import SandboxSpec, fill_sandbox
+
+    source = tmp_path / "source"
+    (source / "sub").mkdir(parents=True)
+    (source / "second.ipynb").write_text("notebook")
+    (source / "sub" / "data.csv").write_text("a,b")
+    (source / "new.txt").write_text("new")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    victim = outside / "victim"
+    victim.write_text("untouched")
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "second.ipynb").symlink_to(victim)
+    (folder / "sub").symlink_to(outside)
+    fill_sandbox(folder, source, SandboxSpec(str(folder), None, str(tmp_path)))
+    assert victim.read_text() == "untouched"
+    assert sorted(p.name for p in outside.iterdir()) == ["victim"]
+    assert (folder / "new.txt").read_text() == "new"
+    assert (folder / "second.ipynb").is_symlink()  # left as it was, not replaced or followed
