@@ -10,7 +10,11 @@ memory (string ids, ``datetime64[us, UTC]`` timestamps), then timed:
 * ``weekly_trend``: the weekly table of every service;
 * ``load_csv``: reading the same log from CSV files (parsing and validation included);
 * ``cli_bibby``: ``python -m interview_lab dora`` on Bibby's shipped log, as a subprocess
-  (the target: under 2 s).
+  (the target: under 2 s);
+* ``cli_large_files_peak_memory``: the same command on 100 MB and on 1 GB of deployments
+  (with a tenth as many changes and a two-hundredth as many incidents), generated into a
+  temporary folder and deleted afterwards: its wall time, and the peak resident memory of
+  the command's process, the target being 1 GB of CSV within 1.5 GB.
 
 Peak memory is measured separately with ``tracemalloc`` (numpy and pandas report their buffers
 to it) and stored in each benchmark's ``extra_info`` as ``peak_bytes`` (decimal: 1 GB = 1e9
@@ -22,8 +26,10 @@ statistics over several rounds; read the median.
 from __future__ import annotations
 
 import gc
+import json
 import subprocess
 import sys
+import tempfile
 import tracemalloc
 from pathlib import Path
 
@@ -200,3 +206,119 @@ def test_cli_bibby(benchmark):
 
     done = benchmark.pedantic(run, rounds=7, iterations=1)
     assert "overall tier" in done.stdout
+
+
+# ---------------------------------------------------------------------------------------
+# The DORA command on large files: peak memory of the process (streamed reading)
+# ---------------------------------------------------------------------------------------
+
+# Decimal sizes of the deployments file; changes and incidents are smaller (see write_log).
+LARGE_DEPLOYMENTS_BYTES = {"100MB": 100 * 10**6, "1GB": 10**9}
+_BLOCK_ROWS = 500_000
+
+
+def _csv_lines(*columns: np.ndarray) -> str:
+    """Rows of text columns joined with commas and newlines (vectorised)."""
+    text = columns[0]
+    for column in columns[1:]:
+        text = np.char.add(np.char.add(text, ","), column)
+    return "\n".join(text.tolist()) + "\n"
+
+
+def _stamps(seconds: np.ndarray) -> np.ndarray:
+    start = np.datetime64("2024-01-01T00:00:00", "s")
+    return np.char.add(np.datetime_as_string(start + seconds.astype("timedelta64[s]")), "+00:00")
+
+
+def write_log(folder: Path, deployments_bytes: int, seed: int = 7) -> tuple[Path, Path, Path]:
+    """A year of deployments filling ``deployments_bytes`` of CSV (rows like Bibby's log:
+    ``dep-000000001,bibby-web-07,2024-01-01T00:00:19+00:00,success``, 20 services, 5 %
+    failed), one change for every tenth deployment and one incident for every 200th. Written
+    block by block, so the file never has to fit in memory."""
+    rng = np.random.default_rng(seed)
+    row_bytes = len("dep-000000001,bibby-web-07,2024-01-01T00:00:19+00:00,success\n")
+    n = max(1, deployments_bytes // row_bytes)
+    year_s = 365 * 86_400
+    paths = tuple(folder / f"{name}.csv" for name in ("deployments", "changes", "incidents"))
+    with paths[0].open("w") as dep, paths[1].open("w") as ch, paths[2].open("w") as inc:
+        dep.write("deploy_id,service,deployed_at,status\n")
+        ch.write("commit_sha,deploy_id,committed_at\n")
+        inc.write("incident_id,deploy_id,opened_at,resolved_at\n")
+        for low in range(0, n, _BLOCK_ROWS):
+            rows = np.arange(low, min(n, low + _BLOCK_ROWS))
+            ids = np.char.add("dep-", np.char.zfill(rows.astype(str), 9))
+            seconds = rows * year_s // n
+            services = np.char.add("bibby-web-", np.char.zfill(
+                rng.integers(0, 20, rows.size).astype(str), 2))
+            status = np.where(rng.random(rows.size) < 0.95, "success", "failed")
+            dep.write(_csv_lines(ids, services, _stamps(seconds), status))
+            every10 = rows % 10 == 0
+            shas = np.array([f"{x:040x}" for x in rng.integers(0, 2**62, int(every10.sum()))])
+            lead = rng.integers(600, 86_400, shas.size)
+            ch.write(_csv_lines(shas, ids[every10], _stamps(seconds[every10] - lead)))
+            every200 = rows % 200 == 0
+            opened = seconds[every200] + 300
+            inc.write(_csv_lines(np.char.add("INC-", rows[every200].astype(str)), ids[every200],
+                                 _stamps(opened), _stamps(opened + rng.integers(60, 7200,
+                                                                                opened.size))))
+    return paths
+
+
+# Started by a small Python process of its own: Linux carries the peak RSS of the process that
+# forks across exec, so a command started straight from this (large) test process would report
+# at least this process's size. The launcher is small (no pandas), and reports its child's peak.
+PEAK_LAUNCHER = """
+import resource, subprocess, sys
+done = subprocess.run(sys.argv[2:])
+with open(sys.argv[1], "w") as report:
+    report.write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024))
+sys.exit(done.returncode)
+"""
+
+
+def child_peak_rss(command: list[str]) -> tuple[int, subprocess.CompletedProcess]:
+    """Run ``command``; returns the peak resident memory of its process (bytes; Linux reports
+    kibibytes) and its result."""
+    with tempfile.TemporaryDirectory() as scratch:
+        report = Path(scratch) / "peak"
+        done = subprocess.run([sys.executable, "-c", PEAK_LAUNCHER, str(report), *command],
+                              cwd=ROOT, capture_output=True, text=True)
+        return int(report.read_text()), done
+
+
+@pytest.fixture(scope="module", params=list(LARGE_DEPLOYMENTS_BYTES))
+def large_log(request, tmp_path_factory):
+    folder = tmp_path_factory.mktemp(f"dora-{request.param}")
+    paths = write_log(folder, LARGE_DEPLOYMENTS_BYTES[request.param])
+    yield request.param, paths
+    for path in paths:
+        path.unlink()
+
+
+def test_cli_large_files_peak_memory(benchmark, large_log):
+    """``python -m interview_lab dora`` on 100 MB and 1 GB of deployments: wall time
+    (pytest-benchmark) and ``extra_info``: the files' sizes and the command's peak RSS
+    (the target: 1 GB of CSV within 1.5 GB)."""
+    label, paths = large_log
+    command = [sys.executable, "-m", "interview_lab", "dora", "--json",
+               "--deployments", str(paths[0]), "--changes", str(paths[1]),
+               "--incidents", str(paths[2])]
+    peaks: list[int] = []
+
+    def run() -> subprocess.CompletedProcess:
+        peak, done = child_peak_rss(command)
+        peaks.append(peak)
+        return done
+
+    done = benchmark.pedantic(run, rounds=3 if label == "100MB" else 1, iterations=1)
+    assert done.returncode == 0, done.stderr
+    sizes = [path.stat().st_size for path in paths]
+    benchmark.extra_info.update({
+        "deployments_bytes": sizes[0],
+        "log_bytes": sum(sizes),
+        "deployments": json.loads(done.stdout)["deployments"]
+        + json.loads(done.stdout)["failed_attempts"],
+        "peak_rss_bytes": max(peaks),
+    })
+    print(f"\nDORA command, {label} of deployments ({sizes[0] / 1e9:.3f} GB; "
+          f"{sum(sizes) / 1e9:.3f} GB of CSV in all): peak RSS {max(peaks) / 1e9:.3f} GB")

@@ -21,6 +21,15 @@ Timestamps are ISO 8601 with a UTC offset. A timestamp without one is read as UT
 ``ValueError``) naming the file, the line (the header is line 1; for a DataFrame, the line
 the row would have in a CSV file: its position + 2) and the column.
 
+CSV files are UTF-8 (a byte that is not is reported with its line and column), quoted as
+RFC 4180 describes (a quoted cell may hold commas, doubled quotes and line breaks), and read
+in chunks of rows (pandas' ``read_csv(chunksize=...)``), each checked as it comes: what is
+kept grows with the number of rows, not with the size of the file, and
+``load_log(..., keep_ids=False)`` keeps no id text at all. Lines are counted in the file as
+an editor counts them, so the rows after a cell spanning lines keep their true numbers.
+Timestamps must lie in the years 1970 to 2200 (``FIRST_YEAR``, ``LAST_YEAR``), as must a
+window's start and end.
+
 The window is half-open, ``[start, end)``. By default it runs from 00:00 UTC of the first
 counted deployment's day to 00:00 UTC of the day after the last one (for one service, that
 service's deployments). Within it:
@@ -53,10 +62,16 @@ turned into int64 microseconds since the epoch, explicitly, before any arithmeti
 
 from __future__ import annotations
 
+import contextlib
+import csv
+import errno
+import io
 import math
+import os
 import re
+import stat
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from os import PathLike
@@ -78,13 +93,17 @@ __all__ = [
     "BIBBY_FILES",
     "DEPLOYMENT_COLUMNS",
     "CHANGE_COLUMNS",
+    "DEFAULT_MAX_INPUT_BYTES",
+    "FIRST_YEAR",
     "INCIDENT_COLUMNS",
+    "LAST_YEAR",
     "OVERALL",
     "STATUSES",
     "TIER_TABLE",
     "TIERS",
     "TREND_COLUMNS",
     "DoraInputError",
+    "InputTooLargeError",
     "DoraLog",
     "FourKeys",
     "NaiveTimestampWarning",
@@ -119,6 +138,18 @@ MONDAY_SHIFT_US = 3 * US_PER_DAY
 _SECONDS_PER_HOUR = 3600.0
 _EXAMPLE_TIMESTAMP = "2025-01-06T14:30:00+00:00"
 
+# Timestamps are read from 1970 to 2200 (inclusive): far beyond any deployment log, and well
+# inside what Python's dates, pandas' timestamps and the arithmetic here can hold.
+FIRST_YEAR, LAST_YEAR = 1970, 2200
+_MIN_US = 0  # 1970-01-01T00:00:00Z
+_END_US = int(np.datetime64(f"{LAST_YEAR + 1}-01-01", "us").astype(np.int64))  # excluded
+# The DORA command refuses logs above this many bytes (1.5 GB; --max-input-gb): at about a
+# gigabyte of memory per gigabyte of CSV, its peak then stays near 1.5 GB.
+DEFAULT_MAX_INPUT_BYTES = 15 * 10**8
+# No line of a deployment log is this long (a quoted cell spanning lines still has its ends).
+MAX_LINE_BYTES = 10 * 10**6
+CHUNK_ROWS = 100_000  # rows read and checked at a time
+
 
 class DoraInputError(ValueError):
     """A bad value in a deployment log: knows its file, line and column."""
@@ -143,6 +174,12 @@ class NaiveTimestampWarning(UserWarning):
 # ---------------------------------------------------------------------------------------
 # Reading and validating
 # ---------------------------------------------------------------------------------------
+
+
+def _quote(value: object) -> str:
+    """A cell as it appears in a message: quoted, escaped (one line), at most about 60 chars."""
+    text = repr(value if isinstance(value, str) else str(value))
+    return text if len(text) <= 62 else text[:57] + "...'"
 
 
 def _column(frame: pd.DataFrame, name: str) -> tuple[pd.Series, np.ndarray]:
@@ -182,7 +219,7 @@ def _raise_first(
 def _require_columns(frame: pd.DataFrame, required: Sequence[str], file: str) -> None:
     for column in required:
         if column not in frame.columns:
-            found = ", ".join(str(c) for c in frame.columns) or "no columns"
+            found = ", ".join(_quote(c) for c in frame.columns) or "no columns"
             raise DoraInputError(
                 file, 1, column, f"the header has no column {column!r} (found: {found})"
             )
@@ -193,25 +230,32 @@ class _Times:
     micros: np.ndarray  # int64 microseconds since the epoch (meaningless where missing)
     missing: np.ndarray  # bool: empty cell
     bad: np.ndarray  # bool: non-empty but not a timestamp
+    naive: np.ndarray  # bool: read as UTC because it has no offset
     raw: np.ndarray | None  # the cells as text, for messages
+
+    @property
+    def outside(self) -> np.ndarray:
+        """Timestamps read correctly but outside the supported years."""
+        read = ~self.missing & ~self.bad
+        return read & ((self.micros < _MIN_US) | (self.micros >= _END_US))
 
 
 def _naive_mask(text: np.ndarray) -> np.ndarray:
     """Which ISO 8601 strings carry no UTC offset ('Z', '+hh:mm' or '-hh:mm' after the date)."""
     if text.size == 0:
         return np.zeros(0, dtype=bool)
-    chars = np.strings.strip(text.astype(str))
+    chars = pd.Series(text, dtype=object).astype(str).str.strip()
     has_offset = (
-        np.strings.endswith(chars, "Z")
-        | np.strings.endswith(chars, "z")
-        | (np.strings.rfind(chars, "+") > 9)
-        | (np.strings.rfind(chars, "-") > 9)
+        chars.str.endswith("Z")
+        | chars.str.endswith("z")
+        | (chars.str.rfind("+") > 9)
+        | (chars.str.rfind("-") > 9)
     )
-    return ~has_offset
+    return ~has_offset.to_numpy(dtype=bool)
 
 
-def _times(series: pd.Series, file: str, column: str, lines: np.ndarray) -> _Times:
-    """Parse one timestamp column to UTC microseconds, warning about naive values."""
+def _times(series: pd.Series, column: str) -> _Times:
+    """Parse one timestamp column to UTC microseconds; naive values are read as UTC."""
     series = series.reset_index(drop=True)
     dtype = series.dtype
     if isinstance(dtype, pd.DatetimeTZDtype):
@@ -243,22 +287,14 @@ def _times(series: pd.Series, file: str, column: str, lines: np.ndarray) -> _Tim
         utc = utc.dt.tz_convert("UTC")
     bad = utc.isna().to_numpy() & ~missing
     micros = utc.dt.as_unit("us").dt.tz_convert(None).to_numpy().view(np.int64)
-    if naive.any():
-        first = int(lines[np.flatnonzero(naive)[0]])
-        warnings.warn(
-            f"{file}: {int(naive.sum())} value(s) in column {column} have no UTC offset "
-            f"(first on line {first}); they were read as UTC",
-            NaiveTimestampWarning,
-            stacklevel=4,
-        )
-    return _Times(micros=micros, missing=missing, bad=bad, raw=raw)
+    return _Times(micros=micros, missing=missing, bad=bad, naive=naive, raw=raw)
 
 
 def _timestamp_problem(times: _Times) -> Callable[[int], str]:
     def problem(i: int) -> str:
-        shown = times.raw[i] if times.raw is not None else "?"
+        shown = _quote(times.raw[i]) if times.raw is not None else "?"
         return (
-            f"cannot read {shown!r} as an ISO 8601 timestamp "
+            f"cannot read {shown} as an ISO 8601 timestamp "
             f"(write it like {_EXAMPLE_TIMESTAMP})"
         )
 
@@ -267,16 +303,63 @@ def _timestamp_problem(times: _Times) -> Callable[[int], str]:
 
 def _show(times: _Times, i: int) -> str:
     if times.raw is not None:
-        return repr(times.raw[i])
+        return _quote(times.raw[i])
     return pd.Timestamp(int(times.micros[i]), unit="us", tz="UTC").isoformat()
 
 
-def _to_series(micros: np.ndarray, missing: np.ndarray | None = None) -> pd.Series:
-    values = micros.astype("datetime64[us]")
+def _time_checks(
+    times: _Times, column: str, required: bool = True
+) -> list[tuple[np.ndarray, str, Callable[[int], str]]]:
+    """The checks of one timestamp column: empty (when required), unreadable, out of range."""
+    checks: list[tuple[np.ndarray, str, Callable[[int], str]]] = []
+    if required:
+        checks.append((times.missing, column, lambda i: f"{column} is empty"))
+    checks.append((times.bad, column, _timestamp_problem(times)))
+    checks.append(
+        (
+            times.outside,
+            column,
+            lambda i: f"{column} {_show(times, i)} is outside the years {FIRST_YEAR} to "
+            f"{LAST_YEAR} that this course reads",
+        )
+    )
+    return checks
+
+
+class _NaiveNotes:
+    """Counts timestamps without a UTC offset per column, to warn once per file and column."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.counts: dict[str, int] = {}
+        self.first: dict[str, int] = {}
+
+    def add(self, column: str, naive: np.ndarray, lines: np.ndarray) -> None:
+        if naive.any():
+            self.counts[column] = self.counts.get(column, 0) + int(naive.sum())
+            self.first.setdefault(column, int(lines[np.flatnonzero(naive)[0]]))
+
+    def warn(self) -> None:
+        for column, count in self.counts.items():
+            warnings.warn(
+                f"{self.file}: {count} value(s) in column {column} have no UTC offset "
+                f"(first on line {self.first[column]}); they were read as UTC",
+                NaiveTimestampWarning,
+                stacklevel=4,
+            )
+
+
+def _to_series(
+    micros: np.ndarray, missing: np.ndarray | None = None, own: bool = False
+) -> pd.Series:
+    """UTC timestamps from microseconds (NaT where ``missing``); ``own``: the array is this
+    module's to change, so it is used in place instead of copied."""
+    values = micros.view("datetime64[us]") if own else micros.astype("datetime64[us]")
     if missing is not None and missing.any():
-        values = values.copy()
+        if not values.flags.writeable:  # pandas' own buffer, seen through to_numpy
+            values = values.copy()
         values[missing] = np.datetime64("NaT")
-    return pd.Series(values).dt.tz_localize("UTC")
+    return pd.Series(values, copy=False).dt.tz_localize("UTC")
 
 
 def _factorize(
@@ -295,212 +378,771 @@ def _factorize(
     return mapped, categories, mapped < 0
 
 
+class _Names:
+    """Codes of a text column read in pieces: numbered in order of appearance, and put in
+    alphabetical order once every piece has been read."""
+
+    def __init__(self) -> None:
+        self.codes: dict[str, int] = {}
+
+    def encode(self, values: np.ndarray) -> np.ndarray:
+        local, uniques = pd.factorize(values)
+        known = self.codes
+        mapping = np.array([known.setdefault(str(u), len(known)) for u in uniques], dtype=np.int64)
+        return mapping[local].astype(np.int32)
+
+    def alphabetical(self, codes: np.ndarray) -> tuple[np.ndarray, list[str]]:
+        names = list(self.codes)
+        order = sorted(range(len(names)), key=names.__getitem__)
+        rank = np.empty(len(names), dtype=np.int32)
+        rank[order] = np.arange(len(names), dtype=np.int32)
+        return rank[codes], [names[i] for i in order]
+
+
 def _lookup(index: pd.Index, values: np.ndarray) -> np.ndarray:
     """Positions of ``values`` in ``index`` (-1 where absent); an object Index skips inference."""
     return index.get_indexer(pd.Index(values, dtype=object, copy=False)).astype(np.int64)
 
 
-def _first_duplicate(values: np.ndarray, index: pd.Index) -> int | None:
-    """Position of the first repeated value of a unique-checked Index, or None."""
-    if index.is_unique:
-        return None
-    return int(np.flatnonzero(index.duplicated(keep="first"))[0])
+def _hash_keys(values: np.ndarray) -> np.ndarray:
+    """One int64 per text cell: Python's own string hash (64-bit SipHash, computed in C by
+    ``map``). Equal texts give equal keys; different texts very rarely do (about one pair in
+    10^19), and every place that relies on a key checks the text where it matters."""
+    return np.fromiter(map(hash, values), dtype=np.int64, count=values.size)
 
 
-def _duplicate_error(
-    file: str, lines: np.ndarray, column: str, values: np.ndarray, position: int, what: str
-) -> DoraInputError:
-    first = int(np.flatnonzero(values == values[position])[0])
-    return DoraInputError(
-        file,
-        int(lines[position]),
-        column,
-        f"{what} {values[position]!r} appears twice (first on line {int(lines[first])})",
+def _pair_keys(texts: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Keys of (text, deployment row) pairs: the text's key mixed with the row."""
+    mixed = _hash_keys(texts).view(np.uint64) ^ (
+        rows.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
     )
+    return mixed.view(np.int64)
 
 
-def _validate_deployments(frame: pd.DataFrame, file: str, lines: np.ndarray) -> pd.DataFrame:
-    _require_columns(frame, DEPLOYMENT_COLUMNS, file)
-    id_column, ids = _column(frame, "deploy_id")
-    _, services = _column(frame, "service")
-    _, status = _column(frame, "status")
-    times = _times(frame["deployed_at"], file, "deployed_at", lines)
-    service_codes, service_names, blank_service = _factorize(services)
-    status_codes, _, bad_status = _factorize(status, STATUSES)
-    index = pd.Index(ids, dtype=object)
-    blank_id = _blank(ids) if (index.hasnans or "" in index) else np.zeros(ids.size, bool)
-    _raise_first(
-        file,
-        lines,
-        [
-            (blank_id, "deploy_id", lambda i: "deploy_id is empty"),
-            (blank_service, "service", lambda i: "service is empty"),
-            (times.missing, "deployed_at", lambda i: "deployed_at is empty"),
-            (times.bad, "deployed_at", _timestamp_problem(times)),
-            (
-                bad_status,
-                "status",
-                lambda i: f"status must be 'success' or 'failed', got {status[i]!r}",
-            ),
-        ],
-    )
-    position = _first_duplicate(ids, index)
-    if position is not None:
-        raise _duplicate_error(file, lines, "deploy_id", ids, position, "deploy_id")
-    return pd.DataFrame(
-        {
-            "deploy_id": id_column,
-            "service": pd.Categorical.from_codes(service_codes, categories=service_names),
-            "deployed_at": _to_series(times.micros),
-            "status": pd.Categorical.from_codes(status_codes, categories=list(STATUSES)),
-        },
-        copy=False,
-    )
+class _LineMap:
+    """The CSV line of every kept row, stored compactly: a run of consecutive lines (no blank
+    line or multi-line cell in it) costs two numbers, not one per row."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []  # position of each piece's first row
+        self.firsts: list[int] = []  # its line
+        self.explicit: list[np.ndarray | None] = []  # every line, when not consecutive
+        self.size = 0
+
+    def add(self, lines: np.ndarray) -> None:
+        if lines.size == 0:
+            return
+        consecutive = int(lines[-1] - lines[0]) == lines.size - 1
+        self.starts.append(self.size)
+        self.firsts.append(int(lines[0]))
+        self.explicit.append(None if consecutive else lines.astype(np.int64))
+        self.size += lines.size
+
+    def at(self, positions: np.ndarray) -> np.ndarray:
+        positions = np.asarray(positions, dtype=np.int64)
+        piece = np.searchsorted(np.asarray(self.starts, dtype=np.int64), positions, "right") - 1
+        out = np.empty(positions.size, dtype=np.int64)
+        for k in np.unique(piece):
+            here = piece == k
+            offset = positions[here] - self.starts[k]
+            lines = self.explicit[k]
+            out[here] = self.firsts[k] + offset if lines is None else lines[offset]
+        return out
 
 
-def _validate_changes(
-    frame: pd.DataFrame, file: str, lines: np.ndarray, deploy_index: pd.Index
-) -> pd.DataFrame:
-    _require_columns(frame, CHANGE_COLUMNS, file)
-    sha_column, shas = _column(frame, "commit_sha")
-    deploy_column, deploy_ids = _column(frame, "deploy_id")
-    times = _times(frame["committed_at"], file, "committed_at", lines)
-    rows = _lookup(deploy_index, deploy_ids)  # -1: blank or unknown
-
-    def reference_problem(i: int) -> str:
-        if _blank(deploy_ids[i : i + 1])[0]:
-            return "deploy_id is empty"
-        return f"deploy_id {deploy_ids[i]!r} is not in the deployments table"
-
-    _raise_first(
-        file,
-        lines,
-        [
-            (_blank(shas), "commit_sha", lambda i: "commit_sha is empty"),
-            (rows < 0, "deploy_id", reference_problem),
-            (times.missing, "committed_at", lambda i: "committed_at is empty"),
-            (times.bad, "committed_at", _timestamp_problem(times)),
-        ],
-    )
-    # Duplicate (commit_sha, deploy_id) pairs. Python's own string hash (cached on each str,
-    # computed in C by ``map``) mixed with the deployment's row gives one integer per pair;
-    # sorting those finds equal keys, and only equal keys are compared as strings.
-    hashes = np.fromiter(map(hash, shas), dtype=np.int64, count=shas.size).view(np.uint64)
-    keys = hashes ^ (rows.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
-    ordered = np.sort(keys)
-    repeated_keys = ordered[1:][ordered[1:] == ordered[:-1]]
-    if repeated_keys.size:
-        suspects = np.flatnonzero(np.isin(keys, repeated_keys))
-        pairs = pd.DataFrame({"sha": shas[suspects], "row": rows[suspects]})
-        repeated = np.flatnonzero(pairs.duplicated(keep="first").to_numpy())
-        if repeated.size:
-            position = int(suspects[repeated[0]])
-            same = (shas[suspects] == shas[position]) & (rows[suspects] == rows[position])
-            first = int(suspects[np.flatnonzero(same)[0]])
-            raise DoraInputError(
-                file,
-                int(lines[position]),
-                "commit_sha",
-                f"commit {shas[position]!r} is listed twice under deploy_id "
-                f"{deploy_ids[position]!r} (first on line {int(lines[first])})",
-            )
-    return pd.DataFrame(
-        {
-            "commit_sha": sha_column,
-            "deploy_id": deploy_column,
-            "committed_at": _to_series(times.micros),
-            "deploy_row": rows,
-        },
-        copy=False,
-    )
+Texts = Callable[[np.ndarray], "list[object] | None"]
+_REPEAT_BATCH = 1000
 
 
-def _validate_incidents(
-    frame: pd.DataFrame, file: str, lines: np.ndarray, deploy_index: pd.Index
-) -> pd.DataFrame:
-    _require_columns(frame, INCIDENT_COLUMNS, file)
-    id_column, ids = _column(frame, "incident_id")
-    deploy_column, deploy_ids = _column(frame, "deploy_id")
-    opened = _times(frame["opened_at"], file, "opened_at", lines)
-    resolved = _times(frame["resolved_at"], file, "resolved_at", lines)
-    linked = ~_blank(deploy_ids)
-    rows = np.full(ids.size, -1, dtype=np.int64)
-    rows[linked] = _lookup(deploy_index, deploy_ids[linked])
-    both = ~opened.missing & ~opened.bad & ~resolved.missing & ~resolved.bad
-    early = both & (resolved.micros < opened.micros)
-
-    def early_problem(i: int) -> str:
-        return f"resolved_at {_show(resolved, i)} is before opened_at {_show(opened, i)}"
-
-    _raise_first(
-        file,
-        lines,
-        [
-            (_blank(ids), "incident_id", lambda i: "incident_id is empty"),
-            (
-                linked & (rows < 0),
-                "deploy_id",
-                lambda i: f"deploy_id {deploy_ids[i]!r} is not in the deployments table",
-            ),
-            (opened.missing, "opened_at", lambda i: "opened_at is empty"),
-            (opened.bad, "opened_at", _timestamp_problem(opened)),
-            (resolved.bad, "resolved_at", _timestamp_problem(resolved)),
-            (early, "resolved_at", early_problem),
-        ],
-    )
-    position = _first_duplicate(ids, pd.Index(ids, dtype=object))
-    if position is not None:
-        raise _duplicate_error(file, lines, "incident_id", ids, position, "incident_id")
-    deploy_column = deploy_column.where(linked)
-    return pd.DataFrame(
-        {
-            "incident_id": id_column,
-            "deploy_id": deploy_column,
-            "opened_at": _to_series(opened.micros),
-            "resolved_at": _to_series(resolved.micros, resolved.missing),
-            "deploy_row": rows,
-        },
-        copy=False,
-    )
+def _sorted(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(keys in order, the row of each)``; equal keys keep the order of their rows."""
+    order = np.argsort(keys, kind="stable")
+    return keys[order], order
 
 
-def _read_csv(path: str | PathLike[str], label: str) -> tuple[pd.DataFrame, np.ndarray]:
-    """Read a CSV as text; return the rows (blank lines dropped) and their line numbers."""
-    try:
-        frame = pd.read_csv(
-            path,
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=False,
-            skipinitialspace=True,
-            encoding="utf-8-sig",
+def _repeats(
+    ordered: np.ndarray, order: np.ndarray, texts: Texts
+) -> tuple[tuple[int, int, object] | None, dict[object, int]]:
+    """The earliest row whose value appeared on an earlier row, and values that share a key.
+
+    ``ordered, order`` are the rows' hash keys as :func:`_sorted` gives them;
+    ``texts(positions)`` gives the values of some rows (or None when they cannot be read
+    again), and only equal values count as a repeat. Returns
+    ``((first, repeat, value), collisions)``: the repeat's position, the earlier row's
+    position and the value (None when ``texts`` could not tell; then equal keys count as
+    equal values), or None when no value repeats; ``collisions`` maps each value whose key
+    another value shares to its row (empty unless a repeat-free log has such keys).
+    """
+    if ordered.size < 2:
+        return None, {}
+    same = ordered[1:] == ordered[:-1]
+    if not same.any():
+        return None, {}
+    boundary = np.concatenate(([True], ~same))
+    run = np.cumsum(boundary) - 1  # the run of equal keys each sorted row belongs to
+    in_run = np.zeros(ordered.size, dtype=bool)
+    in_run[1:] |= same
+    in_run[:-1] |= same
+    members = np.flatnonzero(in_run)
+    runs = run[members]
+    positions = order[members]  # grouped by run; ascending within a run (stable sort)
+    starts = np.flatnonzero(np.concatenate(([True], runs[1:] != runs[:-1])))
+    ends = np.append(starts[1:], members.size)
+    seconds = positions[starts + 1]  # the earliest possible repeat of each run
+    by_second = np.argsort(seconds, kind="stable")
+    best: tuple[int, int, object] | None = None
+    collisions: dict[object, int] = {}
+    for low in range(0, by_second.size, _REPEAT_BATCH):
+        chosen = by_second[low : low + _REPEAT_BATCH]
+        if best is not None and seconds[chosen[0]] > best[1]:
+            break
+        spans = np.concatenate([np.arange(starts[r], ends[r]) for r in chosen])
+        rows = positions[spans]
+        values = texts(rows)
+        if values is None:  # the file cannot be read again: equal keys stand for equal values
+            r = chosen[0]
+            candidate = (int(positions[starts[r]]), int(seconds[r]), None)
+            return (candidate if best is None or candidate[1] < best[1] else best), {}
+        codes, _ = pd.factorize(pd.Series(values, dtype=object))
+        table = pd.DataFrame({"run": runs[spans], "value": codes, "row": rows})
+        repeated = table.duplicated(["run", "value"], keep="first").to_numpy()
+        if repeated.any():
+            at = int(np.flatnonzero(repeated)[np.argmin(rows[repeated])])
+            firsts = table.groupby(["run", "value"], sort=False)["row"].transform("min")
+            if best is None or int(rows[at]) < best[1]:
+                best = (int(firsts.iat[at]), int(rows[at]), values[at])
+        shared = table.groupby("run")["value"].transform("nunique").to_numpy() > 1
+        for at in np.flatnonzero(shared):
+            collisions.setdefault(values[at], int(rows[at]))
+    return best, ({} if best is not None else collisions)
+
+
+class _DeployIndex:
+    """Finds deployments by id: exactly (the ids kept as text) or by their hash keys."""
+
+    def __init__(
+        self,
+        index: pd.Index | None = None,
+        keys: tuple[np.ndarray, np.ndarray] | None = None,
+        collisions: dict[object, int] | None = None,
+    ) -> None:
+        self.index = index
+        if keys is not None:
+            self.sorted, self.order = keys  # as _sorted gives them
+            self.by_text = collisions or {}
+            self.shared = np.unique(_hash_keys(np.array(list(self.by_text), dtype=object)))
+
+    def rows(self, values: np.ndarray) -> np.ndarray:
+        """The row of each id (-1 for a blank or unknown id)."""
+        if self.index is not None:
+            return _lookup(self.index, values)
+        out = np.full(values.size, -1, dtype=np.int64)
+        if self.sorted.size == 0 or values.size == 0:
+            return out
+        keys = _hash_keys(values)
+        at = np.minimum(np.searchsorted(self.sorted, keys), self.sorted.size - 1)
+        found = self.sorted[at] == keys
+        out[found] = self.order[at[found]]
+        if self.shared.size:
+            for i in np.flatnonzero(np.isin(keys, self.shared)):
+                out[i] = self.by_text.get(values[i], -1)
+        return out
+
+
+def _concat(parts: list[np.ndarray], dtype) -> np.ndarray:
+    if not parts:
+        return np.zeros(0, dtype=dtype)
+    joined = np.concatenate(parts) if len(parts) > 1 else parts[0]
+    parts.clear()
+    return joined
+
+
+class _Table:
+    """Rows of one table read in pieces (CSV chunks, or a whole DataFrame as one piece).
+
+    ``keep_ids``: the id columns are kept as text (in the tables, and to name a repeated
+    value); otherwise ``rereader(file, lines, columns)`` reads those rows' cells again from
+    the file ({line: cells}, or None when it cannot).
+    """
+
+    def __init__(self, file: str, keep_ids: bool, rereader: Callable | None) -> None:
+        self.file = file
+        self.keep_ids = keep_ids
+        self.rereader = rereader
+        self.naive = _NaiveNotes(file)
+        self.lines = _LineMap()
+        self.parts: dict[str, list] = {}
+
+    def keep(self, **arrays) -> None:
+        for name, value in arrays.items():
+            self.parts.setdefault(name, []).append(value)
+
+    def array(self, name: str, dtype) -> np.ndarray:
+        return _concat(self.parts.get(name, []), dtype)
+
+    def texts(self, columns: Sequence[str]) -> Texts:
+        """The ``texts`` function of :func:`_repeats` for some columns of this table."""
+        if self.keep_ids:
+            kept = [self.array(c, object) for c in columns]
+            for column, values in zip(columns, kept, strict=True):
+                self.parts[column] = [values]
+
+            def from_memory(positions: np.ndarray) -> list[object]:
+                cells = [values[positions] for values in kept]
+                return list(cells[0]) if len(cells) == 1 else list(zip(*cells, strict=True))
+
+            return from_memory
+
+        def from_file(positions: np.ndarray) -> list[object] | None:
+            if self.rereader is None:
+                return None
+            lines = self.lines.at(positions)
+            found = self.rereader(self.file, np.unique(lines), columns)
+            if found is None or not all(line in found for line in lines):
+                return None
+            return [found[line][0] if len(columns) == 1 else found[line] for line in lines]
+
+        return from_file
+
+    def repeat_error(self, keys: np.ndarray, texts: Texts, column: str, what: str) -> None:
+        """Raise the error of the first repeated value, if any; returns nothing otherwise."""
+        found, _ = _repeats(*_sorted(keys), texts)
+        if found is not None:
+            raise self._repeat(found, column, what)
+
+    def _repeat(self, found, column: str, what: str) -> DoraInputError:
+        first, repeat, value = found
+        line, first_line = (int(x) for x in self.lines.at(np.array([repeat, first])))
+        if value is None:
+            problem = f"this row's {what} appears twice (first on line {first_line})"
+        else:
+            problem = f"{what} {_quote(value)} appears twice (first on line {first_line})"
+        return DoraInputError(self.file, line, column, problem)
+
+
+class _Deployments(_Table):
+    def __init__(self, file: str, keep_ids: bool, rereader: Callable | None) -> None:
+        super().__init__(file, keep_ids, rereader)
+        self.services = _Names()
+
+    def add(self, frame: pd.DataFrame, lines: np.ndarray) -> None:
+        _require_columns(frame, DEPLOYMENT_COLUMNS, self.file)
+        id_column, ids = _column(frame, "deploy_id")
+        _, services = _column(frame, "service")
+        _, status = _column(frame, "status")
+        times = _times(frame["deployed_at"], "deployed_at")
+        status_codes, _, bad_status = _factorize(status, STATUSES)
+        _raise_first(
+            self.file,
+            lines,
+            [
+                (_blank(ids), "deploy_id", lambda i: "deploy_id is empty"),
+                (_blank(services), "service", lambda i: "service is empty"),
+                *_time_checks(times, "deployed_at"),
+                (
+                    bad_status,
+                    "status",
+                    lambda i: f"status must be 'success' or 'failed', got {_quote(status[i])}",
+                ),
+            ],
         )
-    except pd.errors.EmptyDataError:
-        raise DoraInputError(
-            label, 1, None, "the file is empty; its first line must be the header"
-        ) from None
-    except pd.errors.ParserError as error:
-        found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(error))
-        if found is None:
-            raise DoraInputError(label, None, None, f"not a readable CSV file ({error})") from None
-        expected, line, saw = (int(g) for g in found.groups())
-        raise DoraInputError(
-            label, line, None, f"the row has {saw} fields but the header has {expected}"
-        ) from None
-    except UnicodeDecodeError as error:
-        raise DoraInputError(label, None, None, f"not UTF-8 text ({error.reason})") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    lines = np.arange(len(frame), dtype=np.int64) + 2
-    if len(frame) and len(frame.columns):
-        blank = _blank(_column(frame, frame.columns[0])[1])
-        for column in frame.columns[1:]:
-            if not blank.any():
+        self.naive.add("deployed_at", times.naive, lines)
+        self.lines.add(lines)
+        self.keep(
+            keys=_hash_keys(ids),
+            micros=times.micros,
+            service=self.services.encode(services),
+            success=status_codes == 0,
+        )
+        if self.keep_ids:
+            self.keep(deploy_id=ids, deploy_id_column=id_column)
+
+    def finish(self) -> tuple[pd.DataFrame, _DeployIndex]:
+        keys = _sorted(self.array("keys", np.int64))
+        found, collisions = _repeats(*keys, self.texts(("deploy_id",)))
+        if found is not None:
+            raise self._repeat(found, "deploy_id", "deploy_id")
+        self.naive.warn()
+        codes, names = self.services.alphabetical(self.array("service", np.int32))
+        success = self.array("success", bool)
+        columns: dict[str, object] = {}
+        if self.keep_ids:
+            ids = self.array("deploy_id", object)
+            index = _DeployIndex(index=pd.Index(ids, dtype=object))
+            columns["deploy_id"] = _joined_text(self.parts.pop("deploy_id_column", []))
+        else:
+            index = _DeployIndex(keys=keys, collisions=collisions)
+        del keys
+        columns["service"] = pd.Categorical.from_codes(codes, categories=names)
+        columns["deployed_at"] = _to_series(self.array("micros", np.int64), own=not self.keep_ids)
+        columns["status"] = pd.Categorical.from_codes(
+            np.where(success, 0, 1).astype(np.int8), categories=list(STATUSES)
+        )
+        self.parts.clear()
+        return pd.DataFrame(columns, copy=False), index
+
+
+def _joined_text(parts: list[pd.Series]) -> pd.Series:
+    if not parts:
+        return pd.Series([], dtype="str")
+    if len(parts) == 1:
+        return parts[0]
+    return pd.concat(parts, ignore_index=True)
+
+
+class _Changes(_Table):
+    def __init__(self, file, keep_ids, rereader, index: _DeployIndex) -> None:
+        super().__init__(file, keep_ids, rereader)
+        self.index = index
+
+    def add(self, frame: pd.DataFrame, lines: np.ndarray) -> None:
+        _require_columns(frame, CHANGE_COLUMNS, self.file)
+        sha_column, shas = _column(frame, "commit_sha")
+        deploy_column, deploy_ids = _column(frame, "deploy_id")
+        times = _times(frame["committed_at"], "committed_at")
+        rows = self.index.rows(deploy_ids)  # -1: blank or unknown
+
+        def reference_problem(i: int) -> str:
+            if _blank(deploy_ids[i : i + 1])[0]:
+                return "deploy_id is empty"
+            return f"deploy_id {_quote(deploy_ids[i])} is not in the deployments table"
+
+        _raise_first(
+            self.file,
+            lines,
+            [
+                (_blank(shas), "commit_sha", lambda i: "commit_sha is empty"),
+                (rows < 0, "deploy_id", reference_problem),
+                *_time_checks(times, "committed_at"),
+            ],
+        )
+        self.naive.add("committed_at", times.naive, lines)
+        self.lines.add(lines)
+        self.keep(keys=_pair_keys(shas, rows), micros=times.micros, row=rows)
+        if self.keep_ids:
+            self.keep(
+                commit_sha=shas,
+                deploy_id=deploy_ids,
+                commit_sha_column=sha_column,
+                deploy_id_column=deploy_column,
+            )
+
+    def finish(self) -> pd.DataFrame:
+        keys = _sorted(self.array("keys", np.int64))
+        found, _ = _repeats(*keys, self.texts(("commit_sha", "deploy_id")))
+        del keys
+        if found is not None:
+            first, repeat, value = found
+            line, first_line = (int(x) for x in self.lines.at(np.array([repeat, first])))
+            if value is None:
+                problem = (
+                    f"the commit on this line is listed twice under the same deploy_id "
+                    f"(first on line {first_line})"
+                )
+            else:
+                problem = (
+                    f"commit {_quote(value[0])} is listed twice under deploy_id "
+                    f"{_quote(value[1])} (first on line {first_line})"
+                )
+            raise DoraInputError(self.file, line, "commit_sha", problem)
+        self.naive.warn()
+        columns: dict[str, object] = {}
+        if self.keep_ids:
+            columns["commit_sha"] = _joined_text(self.parts.pop("commit_sha_column", []))
+            columns["deploy_id"] = _joined_text(self.parts.pop("deploy_id_column", []))
+        columns["committed_at"] = _to_series(self.array("micros", np.int64), own=not self.keep_ids)
+        columns["deploy_row"] = self.array("row", np.int64)
+        self.parts.clear()
+        return pd.DataFrame(columns, copy=False)
+
+
+class _Incidents(_Table):
+    def __init__(self, file, keep_ids, rereader, index: _DeployIndex) -> None:
+        super().__init__(file, keep_ids, rereader)
+        self.index = index
+
+    def add(self, frame: pd.DataFrame, lines: np.ndarray) -> None:
+        _require_columns(frame, INCIDENT_COLUMNS, self.file)
+        id_column, ids = _column(frame, "incident_id")
+        deploy_column, deploy_ids = _column(frame, "deploy_id")
+        opened = _times(frame["opened_at"], "opened_at")
+        resolved = _times(frame["resolved_at"], "resolved_at")
+        linked = ~_blank(deploy_ids)
+        rows = np.full(ids.size, -1, dtype=np.int64)
+        rows[linked] = self.index.rows(deploy_ids[linked])
+        both = ~opened.missing & ~opened.bad & ~resolved.missing & ~resolved.bad
+        early = both & (resolved.micros < opened.micros)
+
+        def early_problem(i: int) -> str:
+            return f"resolved_at {_show(resolved, i)} is before opened_at {_show(opened, i)}"
+
+        _raise_first(
+            self.file,
+            lines,
+            [
+                (_blank(ids), "incident_id", lambda i: "incident_id is empty"),
+                (
+                    linked & (rows < 0),
+                    "deploy_id",
+                    lambda i: f"deploy_id {_quote(deploy_ids[i])} is not in the deployments "
+                    "table",
+                ),
+                *_time_checks(opened, "opened_at"),
+                *_time_checks(resolved, "resolved_at", required=False),
+                (early, "resolved_at", early_problem),
+            ],
+        )
+        self.naive.add("opened_at", opened.naive, lines)
+        self.naive.add("resolved_at", resolved.naive, lines)
+        self.lines.add(lines)
+        self.keep(
+            keys=_hash_keys(ids),
+            opened=opened.micros,
+            resolved=resolved.micros,
+            unresolved=resolved.missing,
+            row=rows,
+        )
+        if self.keep_ids:
+            self.keep(
+                incident_id=ids,
+                incident_id_column=id_column,
+                deploy_id_column=deploy_column.where(linked),
+            )
+
+    def finish(self) -> pd.DataFrame:
+        self.repeat_error(
+            self.array("keys", np.int64), self.texts(("incident_id",)), "incident_id",
+            "incident_id",
+        )
+        self.naive.warn()
+        columns: dict[str, object] = {}
+        if self.keep_ids:
+            columns["incident_id"] = _joined_text(self.parts.pop("incident_id_column", []))
+            columns["deploy_id"] = _joined_text(self.parts.pop("deploy_id_column", []))
+        own = not self.keep_ids
+        columns["opened_at"] = _to_series(self.array("opened", np.int64), own=own)
+        columns["resolved_at"] = _to_series(
+            self.array("resolved", np.int64), self.array("unresolved", bool), own=own
+        )
+        columns["deploy_row"] = self.array("row", np.int64)
+        self.parts.clear()
+        return pd.DataFrame(columns, copy=False)
+
+
+Pieces = Iterable[tuple[pd.DataFrame, np.ndarray]]
+
+
+def _read_tables(
+    pieces: tuple[Pieces, Pieces, Pieces],
+    sources: tuple[str, str, str],
+    keep_ids: bool,
+    rereader: Callable | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Check three tables given as pieces (DataFrame, CSV line of each row), in order:
+    deployments first (so that changes and incidents can be linked to them)."""
+    deployments = _Deployments(sources[0], keep_ids, rereader)
+    for frame, lines in pieces[0]:
+        deployments.add(frame, lines)
+    dep, index = deployments.finish()
+    del deployments
+    changes = _Changes(sources[1], keep_ids, rereader, index)
+    for frame, lines in pieces[1]:
+        changes.add(frame, lines)
+    ch = changes.finish()
+    del changes
+    incidents = _Incidents(sources[2], keep_ids, rereader, index)
+    for frame, lines in pieces[2]:
+        incidents.add(frame, lines)
+    return dep, ch, incidents.finish()
+
+
+# ---------------------------------------------------------------------------------------
+# CSV files, read in chunks
+# ---------------------------------------------------------------------------------------
+
+
+class InputTooLargeError(DoraInputError):
+    """The log's files are larger than the limit given for one run."""
+
+
+class _Budget:
+    """Bytes read so far from a log's files, against an optional limit."""
+
+    def __init__(self, max_bytes: int | None) -> None:
+        self.max_bytes = max_bytes
+        self.used = 0
+
+    def spend(self, count: int, file: str) -> None:
+        self.used += count
+        if self.max_bytes is not None and self.used > self.max_bytes:
+            raise InputTooLargeError(
+                file, None, None, f"the log is larger than the limit of {_gb(self.max_bytes)} "
+                "for one run",
+            )
+
+
+def _gb(count: int) -> str:
+    """A size in decimal units: '1.5 GB', '120 MB', '512 bytes'."""
+    for unit, size in (("GB", 10**9), ("MB", 10**6), ("kB", 10**3)):
+        if count >= size:
+            return f"{count / size:.3g} {unit}"
+    return f"{count} bytes"
+
+
+class _Input(io.RawIOBase):
+    """A file's bytes for pandas, counted against the budget, with lines that end."""
+
+    def __init__(self, descriptor: int, file: str, budget: _Budget) -> None:
+        super().__init__()
+        self.descriptor = descriptor
+        self.file = file
+        self.budget = budget
+        self.newlines = 0
+        self.since_newline = 0
+        self.started = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        count = os.readv(self.descriptor, [buffer])
+        if count == 0:
+            return 0
+        data = bytes(memoryview(buffer)[:count])
+        if not self.started:
+            self.started = True
+            if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+                raise DoraInputError(
+                    self.file, 1, None, "the file is UTF-16 text; save it as UTF-8"
+                )
+        self.budget.spend(count, self.file)
+        last = data.rfind(b"\n")
+        if last < 0:
+            self.since_newline += count
+        else:
+            self.newlines += data.count(b"\n")
+            self.since_newline = count - last - 1
+        if self.since_newline > MAX_LINE_BYTES:
+            raise DoraInputError(
+                self.file,
+                self.newlines + 1,
+                None,
+                f"the line is longer than {MAX_LINE_BYTES // 10**6} MB; is this a CSV file?",
+            )
+        return count
+
+    def close(self) -> None:
+        if not self.closed:
+            os.close(self.descriptor)
+        super().close()
+
+
+def _open_input(path: str | PathLike[str], file: str, budget: _Budget) -> tuple[_Input, bool]:
+    """Open a log file without waiting on it (a named pipe nobody writes to reads as empty);
+    returns the stream and whether it can be read a second time (a regular file)."""
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), file)
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(descriptor, True)
+    except BaseException:
+        os.close(descriptor)
+        raise
+    return _Input(descriptor, file, budget), stat.S_ISREG(mode)
+
+
+_SURROGATE = re.compile("[\udc80-\udcff]")
+_C_ERROR = "Error tokenizing data. C error: "
+
+
+def _encoding_error(
+    file: str, cells: list[np.ndarray], names: list[str], starts: np.ndarray
+) -> DoraInputError:
+    """The first byte that is not UTF-8 (read as a lone surrogate): its line and column."""
+    best: tuple[int, int] | None = None
+    for k, values in enumerate(cells):
+        hits = np.flatnonzero(
+            pd.Series(values, dtype=object).str.contains(_SURROGATE.pattern, regex=True)
+        )
+        if hits.size and (best is None or int(hits[0]) < best[0]):
+            best = (int(hits[0]), k)
+    assert best is not None
+    row, k = best
+    text = str(cells[k][row])
+    match = _SURROGATE.search(text)
+    assert match is not None
+    before = sum(str(cells[j][row]).count("\n") for j in range(k))
+    line = int(starts[row]) + before + text[: match.start()].count("\n")
+    byte = ord(match.group()) - 0xDC00
+    return DoraInputError(
+        file, line, names[k], f"byte 0x{byte:02X} is not UTF-8 text; save the file as UTF-8"
+    )
+
+
+def _record_line(path: str | PathLike[str], record: int) -> int | None:
+    """The line on which CSV record ``record`` starts (0 is the header), counted by reading
+    the file again with the csv module (only when pandas could not parse the file)."""
+    limit = csv.field_size_limit()
+    csv.field_size_limit(2**31 - 1)
+    try:
+        with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
+            reader = csv.reader(handle, skipinitialspace=True)
+            line, index = 1, -1
+            for index, _ in enumerate(reader):
+                if index == record:
+                    return line
+                line = reader.line_num + 1
+            return line if record == index + 1 else None
+    except (OSError, csv.Error):
+        return None
+    finally:
+        csv.field_size_limit(limit)
+
+
+def _parse_error(
+    error: Exception, path: str | PathLike[str], file: str, again: bool, shift: int
+) -> DoraInputError:
+    """A one-line error for what pandas' CSV tokenizer could not read, with its line."""
+    text = str(error).strip()
+    fields = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text)
+    unclosed = re.search(r"EOF inside string starting at row (\d+)", text)
+    if fields is not None:
+        expected, record_line, saw = (int(g) for g in fields.groups())
+        record = record_line - 1
+        problem = f"the row has {saw} fields but the header has {expected}"
+    elif unclosed is not None:
+        record = int(unclosed.group(1))
+        problem = 'a quoted cell starts on this line and is never closed (a " is missing)'
+    else:
+        detail = text.splitlines()[0].replace(_C_ERROR, "") if text else type(error).__name__
+        return DoraInputError(file, None, None, f"not a readable CSV file ({detail})")
+    line = _record_line(path, record) if again else None
+    if line is None:  # a pipe: as if no cell of the chunk being read spans lines
+        line = record + 1 + shift
+    return DoraInputError(file, line, None, problem)
+
+
+def _csv_chunks(
+    opened: tuple[_Input, bool], path: str | PathLike[str], file: str
+) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
+    """A CSV file (opened by :func:`_open_input`) as DataFrames of text cells,
+    :data:`CHUNK_ROWS` rows at a time, each with the line of every row (the header is line 1;
+    a cell spanning lines moves the rows after it down; blank lines are dropped). Encoding
+    errors and unreadable rows raise :class:`DoraInputError` with their line. For a file
+    that is not a regular file (a pipe), a row the tokenizer rejects is given the line it
+    would have if no cell in its chunk spanned lines: such a file cannot be read twice to
+    count."""
+    stream, again = opened
+    rows = CHUNK_ROWS
+    shift = 0  # lines taken by cells spanning lines, so far
+    try:
+        try:
+            reader = pd.read_csv(
+                io.BufferedReader(stream, 1 << 20),
+                dtype=str,
+                keep_default_na=False,
+                skip_blank_lines=False,
+                skipinitialspace=True,
+                encoding="utf-8-sig",
+                encoding_errors="surrogateescape",
+                chunksize=rows,
+            )
+        except pd.errors.EmptyDataError:
+            raise DoraInputError(
+                file, 1, None, "the file is empty; its first line must be the header"
+            ) from None
+        except pd.errors.ParserError as error:
+            raise _parse_error(error, path, file, again, shift) from None
+        next_line: int | None = None
+        with reader:
+            chunks = iter(reader)
+            while True:
+                try:
+                    chunk = next(chunks)
+                except StopIteration:
+                    break
+                except pd.errors.ParserError as error:
+                    raise _parse_error(error, path, file, again, shift) from None
+                names = [str(c) for c in chunk.columns]
+                if next_line is None:
+                    header = "".join(names)
+                    odd = _SURROGATE.search(header)
+                    if odd is not None:
+                        byte = ord(odd.group()) - 0xDC00
+                        raise DoraInputError(
+                            file, 1 + header[: odd.start()].count("\n"), None,
+                            f"byte 0x{byte:02X} in the header is not UTF-8 text; save the file "
+                            "as UTF-8",
+                        )
+                    next_line = 2 + header.count("\n")
+                    shift = header.count("\n")
+                chunk.columns = [name.strip() for name in names]
+                cells = [
+                    chunk.iloc[:, k].to_numpy(dtype=object) for k in range(len(chunk.columns))
+                ]
+                try:
+                    joined = "".join("".join(values) for values in cells)
+                except TypeError:  # a cell that is not text: make every cell text
+                    cells = [pd.Series(v, dtype=object).fillna("").astype(str).to_numpy(
+                        dtype=object) for v in cells]
+                    joined = "".join("".join(values) for values in cells)
+                count = len(chunk)
+                starts = next_line + np.arange(count, dtype=np.int64)
+                if "\n" in joined:
+                    extra = sum(
+                        pd.Series(values, dtype=object).str.count("\n").to_numpy(dtype=np.int64)
+                        for values in cells
+                    )
+                    starts += np.concatenate(([0], np.cumsum(extra)[:-1]))
+                    shift += int(extra.sum())
+                    next_line += count + int(extra.sum())
+                else:
+                    next_line += count
+                if not joined.isascii() and _SURROGATE.search(joined):
+                    raise _encoding_error(file, cells, list(chunk.columns), starts)
+                del joined
+                if count and len(chunk.columns):
+                    blank = _blank(cells[0])
+                    for values in cells[1:]:
+                        if not blank.any():
+                            break
+                        blank[blank] = _blank(values[blank])
+                    if blank.any():
+                        chunk = chunk.loc[~blank].reset_index(drop=True)
+                        starts = starts[~blank]
+                yield chunk, starts
+    finally:
+        stream.close()
+
+
+def _cells_on_lines(
+    file: str, lines: np.ndarray, columns: Sequence[str], path: str | PathLike[str]
+) -> dict[int, tuple[str, ...]] | None:
+    """Some rows' cells, read again from a file (to name a repeated id); None if it fails."""
+    wanted = np.unique(lines)
+    found: dict[int, tuple[str, ...]] = {}
+    try:
+        opened = _open_input(path, file, _Budget(None))
+    except OSError:
+        return None
+    chunks = _csv_chunks(opened, path, file)
+    try:
+        for frame, starts in chunks:
+            hit = np.isin(starts, wanted)
+            if hit.any():
+                values = [_column(frame, c)[1][hit] for c in columns]
+                for line, cells in zip(starts[hit], zip(*values, strict=True), strict=True):
+                    found[int(line)] = tuple(str(v) for v in cells)
+            if starts.size and starts[-1] >= wanted[-1]:
                 break
-            blank[blank] = _blank(_column(frame, column)[1][blank])
-        if blank.any():
-            frame = frame.loc[~blank].reset_index(drop=True)
-            lines = lines[~blank]
-    return frame, lines
+    except (OSError, ValueError, KeyError):
+        return None
+    finally:
+        chunks.close()
+        opened[0].close()
+    return found
 
 
 # ---------------------------------------------------------------------------------------
@@ -539,7 +1181,8 @@ class DoraLog:
     (``datetime64[us, UTC]``) and ``status`` (category: success, failed). ``changes`` and
     ``incidents`` keep their columns (timestamps as ``datetime64[us, UTC]``, ``resolved_at``
     NaT while open) plus ``deploy_row``: the row of their deployment in ``deployments``
-    (-1 for an incident without one).
+    (-1 for an incident without one). A log read with ``load_log(..., keep_ids=False)`` has
+    no id columns (``deploy_id``, ``commit_sha``, ``incident_id``): only what the keys need.
     """
 
     deployments: pd.DataFrame
@@ -586,20 +1229,14 @@ class DoraLog:
         sources: tuple[str, str, str] = ("deployments", "changes", "incidents"),
     ) -> DoraLog:
         """Validate three DataFrames (text or datetime columns) and build a log from them."""
-        return cls._build(
-            (deployments, np.arange(len(deployments), dtype=np.int64) + 2),
-            (changes, np.arange(len(changes), dtype=np.int64) + 2),
-            (incidents, np.arange(len(incidents), dtype=np.int64) + 2),
-            sources,
-        )
 
-    @classmethod
-    def _build(cls, deployments, changes, incidents, sources) -> DoraLog:
-        dep = _validate_deployments(deployments[0], sources[0], deployments[1])
-        index = pd.Index(dep["deploy_id"].to_numpy(dtype=object), dtype=object)
-        ch = _validate_changes(changes[0], sources[1], changes[1], index)
-        inc = _validate_incidents(incidents[0], sources[2], incidents[1], index)
-        return cls(deployments=dep, changes=ch, incidents=inc, sources=tuple(sources))
+        def whole(frame: pd.DataFrame) -> Pieces:
+            return [(frame, np.arange(len(frame), dtype=np.int64) + 2)]
+
+        tables = _read_tables(
+            (whole(deployments), whole(changes), whole(incidents)), sources, keep_ids=True
+        )
+        return cls(*tables, sources=tuple(sources))
 
     @property
     def services(self) -> tuple[str, ...]:
@@ -611,12 +1248,64 @@ def load_log(
     deployments_path: str | PathLike[str],
     changes_path: str | PathLike[str],
     incidents_path: str | PathLike[str],
+    *,
+    keep_ids: bool = True,
+    max_input_bytes: int | None = None,
 ) -> DoraLog:
-    """Read and validate the three CSV files of a deployment log."""
+    """Read and validate the three CSV files of a deployment log.
+
+    The files are read in chunks of rows, so memory grows with what the log keeps, not with
+    the size of the files. ``keep_ids=False`` keeps no id text at all (the tables have no
+    ``deploy_id``, ``commit_sha`` or ``incident_id`` column; ids are matched by their 64-bit
+    hash and the text is read again only to confirm a repeat): what the DORA command does, so
+    that a gigabyte of CSV fits in memory. ``max_input_bytes`` refuses, with
+    :class:`InputTooLargeError`, files larger than that together (before reading regular
+    files; while reading pipes).
+    """
     paths = (deployments_path, changes_path, incidents_path)
-    labels = tuple(str(p) for p in paths)
-    parts = [_read_csv(path, label) for path, label in zip(paths, labels, strict=True)]
-    return DoraLog._build(parts[0], parts[1], parts[2], labels)
+    labels = (str(deployments_path), str(changes_path), str(incidents_path))
+    budget = _Budget(max_input_bytes)
+    if max_input_bytes is not None:
+        sizes = [0, 0, 0]
+        for k, path in enumerate(paths):
+            with contextlib.suppress(OSError):
+                info = os.stat(path)
+                if stat.S_ISREG(info.st_mode):
+                    sizes[k] = info.st_size
+        if sum(sizes) > max_input_bytes:
+            largest = sizes.index(max(sizes))
+            raise InputTooLargeError(
+                labels[largest], None, None, f"this file holds {_gb(sizes[largest])} and the "
+                f"log {_gb(sum(sizes))} in all, above the limit of {_gb(max_input_bytes)} for "
+                "one run",
+            )
+    by_label = dict(zip(labels, paths, strict=True))
+    regular: dict[str, bool] = {}
+
+    def reread(file: str, lines: np.ndarray, columns: Sequence[str]):
+        if not regular[file]:  # a pipe cannot be read twice
+            return None
+        return _cells_on_lines(file, lines, columns, by_label[file])
+
+    opened: list[tuple[_Input, bool]] = []
+    pieces: list[Iterator[tuple[pd.DataFrame, np.ndarray]]] = []
+    try:  # open all three first: a wrong path is told at once, not after a long read
+        for path, label in zip(paths, labels, strict=True):
+            opened.append(_open_input(path, label, budget))
+            regular[label] = opened[-1][1]
+        pieces = [
+            _csv_chunks(stream, path, label)
+            for stream, path, label in zip(opened, paths, labels, strict=True)
+        ]
+        tables = _read_tables(
+            (pieces[0], pieces[1], pieces[2]), labels, keep_ids, None if keep_ids else reread
+        )
+    finally:
+        for chunks in pieces:
+            chunks.close()
+        for stream, _ in opened:
+            stream.close()
+    return DoraLog(*tables, sources=labels)
 
 
 def bibby_log() -> DoraLog:
@@ -683,6 +1372,12 @@ def _window(
     end_us = _us(to_utc(end, "end")) if end is not None else int(
         (times.max() // US_PER_DAY + 1) * US_PER_DAY
     )
+    for name, value in (("start", start_us), ("end", end_us)):
+        if not _MIN_US <= value <= _END_US:
+            raise ValueError(
+                f"{name} {_stamp(value).isoformat()} is outside the years {FIRST_YEAR} to "
+                f"{LAST_YEAR} that this course reads"
+            )
     if start_us >= end_us:
         raise ValueError(
             f"the window is empty: start {_stamp(start_us).isoformat()} is not before "
@@ -774,22 +1469,30 @@ def _frequency_bucket(times: np.ndarray, start_us: int, end_us: int) -> dict[str
     }
     if n_weeks == 0:
         return result
-    weeks = (times + MONDAY_SHIFT_US) // US_PER_WEEK - first_week
-    in_weeks = (weeks >= 0) & (weeks < n_weeks)
-    deploys_per_week = np.bincount(weeks[in_weeks], minlength=n_weeks)
-    days = np.unique(times[in_weeks] // US_PER_DAY)
-    days_per_week = np.bincount((days + 3) // 7 - first_week, minlength=n_weeks)
+    # Deployments per day of the window (day 0 holds start): one pass over the deployments;
+    # weeks and months are then sums over days, which are few.
+    first_day = start_us // US_PER_DAY
+    n_days = (end_us - 1) // US_PER_DAY - first_day + 1
+    day = times // US_PER_DAY
+    day -= first_day
+    per_day = np.bincount(day, minlength=n_days)
+    del day
+    # Day d (since 1970-01-01, a Thursday) is in ISO week (d + 3) // 7, which starts on day
+    # 7 * week - 3; a whole week's seven days all lie inside the window.
+    mondays = np.arange(first_week, end_week, dtype=np.int64) * 7 - 3 - first_day
+    week_days = per_day[mondays[:, None] + np.arange(7)]
+    deploys_per_week = week_days.sum(axis=1)
+    days_per_week = (week_days > 0).sum(axis=1)
     med_days = _median(days_per_week.astype(float))
     med_week = _median(deploys_per_week.astype(float))
     result["median_deploy_days_per_week"] = med_days
     result["median_deploys_per_week"] = med_week
     if n_months:
-        months = (
-            times.astype("datetime64[us]").astype("datetime64[M]").astype(np.int64)
-            - first_month.astype(np.int64)
-        )
+        dates = (first_day + np.arange(n_days, dtype=np.int64)).astype("datetime64[D]")
+        months = dates.astype("datetime64[M]").astype(np.int64) - first_month.astype(np.int64)
         in_months = (months >= 0) & (months < n_months)
-        per_month = np.bincount(months[in_months], minlength=n_months)
+        per_month = np.bincount(months[in_months], weights=per_day[in_months],
+                                minlength=n_months)
         result["median_deploys_per_month"] = _median(per_month.astype(float))
     if med_days is not None and med_days >= 3:
         result["frequency_bucket"] = "Daily"

@@ -4,6 +4,12 @@ Definitions are :mod:`interview_lab.dora`'s (Four Keys), tiers :mod:`interview_l
 (DORA report 2021 or 2023). Without file arguments the command reads Bibby's log shipped in
 ``data/``. Exit status 0 on success, 2 on bad usage or bad input (one line on stderr naming
 the file, line and column; never a traceback).
+
+The files are read in chunks and only what the keys need is kept (no id text), so memory
+grows with the number of rows, not with the size of the files: a gigabyte of deployments
+needs about a gigabyte of memory at its peak (``benchmarks/test_dora_bench.py`` measures
+it). Logs larger than ``--max-input-gb`` (default 1.5) are refused in one line before they
+are read, rather than read until memory runs out.
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ import warnings
 from collections.abc import Sequence
 
 from interview_lab.dora_tiers import DEFAULT_REPORT_YEAR, REPORTS, check_report_year
+
+DEFAULT_MAX_INPUT_GB = 1.5  # dora.DEFAULT_MAX_INPUT_BYTES in GB (importing dora loads pandas)
 
 
 class _UsageError(Exception):
@@ -63,8 +71,22 @@ def _parser() -> argparse.ArgumentParser:
         default=DEFAULT_REPORT_YEAR,
         help=f"DORA report whose tiers to use: {years} (default {DEFAULT_REPORT_YEAR})",
     )
+    parser.add_argument(
+        "--max-input-gb",
+        metavar="GB",
+        type=float,
+        default=DEFAULT_MAX_INPUT_GB,
+        help="refuse logs whose three files hold more than this many gigabytes (10^9 bytes) "
+        f"together (default {DEFAULT_MAX_INPUT_GB:g}); each gigabyte of CSV needs about a "
+        "gigabyte of memory",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead")
     return parser
+
+
+def one_line(text: str) -> str:
+    """A message as one printable line: line breaks and control characters escaped."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in str(text))
 
 
 def _percent(value: float | None) -> str:
@@ -128,12 +150,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser.parse_args(args_list)
     except _UsageError as error:
-        print(f"error: {error} (see --help)", file=sys.stderr)
+        print(f"error: {one_line(str(error))} (see --help)", file=sys.stderr)
+        return 2
+    if not args.max_input_gb > 0:  # also refuses nan
+        print(f"error: --max-input-gb must be above 0, got {args.max_input_gb:g}", file=sys.stderr)
         return 2
     try:
         check_report_year(args.report_year)
     except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {one_line(str(error))}", file=sys.stderr)
         return 2
     files = (args.deployments, args.changes, args.incidents)
     if any(files) and not all(files):
@@ -146,23 +171,44 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from interview_lab import dora
 
+    max_bytes = int(min(args.max_input_gb, 1e9) * 1e9)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", dora.NaiveTimestampWarning)
         try:
-            log = dora.load_log(*files) if all(files) else dora.bibby_log()
+            if all(files):
+                log = dora.load_log(*files, keep_ids=False, max_input_bytes=max_bytes)
+            else:
+                log = dora.bibby_log()
             result = dora.four_keys(
                 log, args.start, args.end, args.service, report_year=args.report_year
             )
         except OSError as error:
             name = getattr(error, "filename", None) or ""
             reason = error.strerror or str(error)
-            print(f"error: cannot read {name}: {reason}", file=sys.stderr)
+            print(f"error: cannot read {one_line(name)}: {one_line(reason)}", file=sys.stderr)
             return 2
-        except ValueError as error:
-            print(f"error: {error}", file=sys.stderr)
+        except dora.InputTooLargeError as error:
+            print(
+                f"error: {one_line(str(error))}; split the log by date, or raise the limit "
+                "with --max-input-gb if the machine has the memory",
+                file=sys.stderr,
+            )
             return 2
+        except (ValueError, OverflowError) as error:
+            print(f"error: {one_line(str(error))}", file=sys.stderr)
+            return 2
+        except MemoryError:
+            print(
+                "error: not enough memory to read this log; lower --max-input-gb or split "
+                "the log by date",
+                file=sys.stderr,
+            )
+            return 2
+        except KeyboardInterrupt:
+            print("error: interrupted", file=sys.stderr)
+            return 130
     for warning in caught:
-        print(f"warning: {warning.message}", file=sys.stderr)
+        print(f"warning: {one_line(str(warning.message))}", file=sys.stderr)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
     else:

@@ -13,8 +13,15 @@ What this module does
       readiness figure per area;
     * stores progress as JSON in the learner's folder (``settings.learner_dir()``), written
       atomically (temporary file, fsync, ``os.replace``). A file that is not valid progress
-      (bad JSON, another program's file, another format version) is never overwritten: it
-      is renamed with a ``.set-aside-<time>`` suffix and the learner is told.
+      (bad JSON, nested too deeply, another program's file, another format version, dates
+      outside 1970 to 2200) is never overwritten: it is renamed with a ``.set-aside-<time>``
+      suffix and the learner is told. Anything but a regular file (a folder, a named pipe, a
+      device) is refused, never read: a pipe nobody writes to would wait forever;
+    * saves every grade by reading the file, adding the grade and writing it back while
+      holding a lock (``fcntl.flock`` on ``<file>.lock`` beside it, for that moment only), so
+      that two drills on the same file at once (the notebook and a terminal, say) keep both
+      sessions' grades. Grades that cannot be saved (a read-only folder) are kept by the
+      caller and saved together at the next try (:func:`save_grades`).
 
 Time is always an argument (``on`` for the day of a review, ``now`` for time stamps), so
 the same inputs give the same outputs, and tests and notebooks pin the date.
@@ -28,6 +35,10 @@ Sources
       (5 + 10 + 15 to 20 + 5 = 35 to 40 minutes) with time left for the interviewer.
     * Key points of the questions: written for the course; the chapter's twenty worked
       questions are among them (``data/README.md`` maps them).
+    * Saving: ``flock(2)`` (Linux man-pages) gives an advisory lock on an open file, released
+      when its last descriptor closes, so a drill that crashes leaves no lock behind; the lock
+      file itself is never deleted, since a drill could then lock a file another has replaced.
+      ``O_NONBLOCK`` makes opening a named pipe return at once (``open(2)``, ``fifo(7)``).
 """
 
 from __future__ import annotations
@@ -35,9 +46,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import reprlib
+import stat
 import tempfile
+import time
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -47,6 +61,11 @@ import numpy as np
 import pandas as pd
 
 from interview_lab import settings
+
+try:  # POSIX; elsewhere saves are not locked against a second drill on the same file
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
 
 # --------------------------------------------------------------------- fixed vocabularies
 AREAS: tuple[str, ...] = (
@@ -110,10 +129,39 @@ PROGRESS_FILE_NAME = "drill-progress.json"
 FORMAT_MARKER = "interview-lab/drill-progress"
 FORMAT_VERSION = 1
 SET_ASIDE_SUFFIX = ".set-aside-"
+LOCK_SUFFIX = ".lock"
+LOCK_TIMEOUT_S = 10.0  # a save takes milliseconds; a lock held this long belongs to a stuck drill
+# Years of practice fill well under a megabyte; a bigger file is not this drill's progress.
+MAX_PROGRESS_BYTES = 50 * 10**6
+# Days a review may happen on: wide enough for any learner, narrow enough for date arithmetic
+# and pandas' timestamps. A due date may lie up to the longest interval after the last day.
+FIRST_DAY = date(1970, 1, 1)
+LAST_DAY = date(2200, 12, 31)
 
 
 class ProgressFileError(ValueError):
     """The progress file is not one this version of the course can read."""
+
+
+class ProgressPathError(ValueError):
+    """The progress file's path names something that cannot hold progress (a folder, a pipe)."""
+
+
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = 60
+_SHORT.maxother = 60
+
+
+def _shown(value: object) -> str:
+    """A value from a file, for a message: quoted, cut short, never spanning lines."""
+    return _SHORT.repr(value)
+
+
+def check_day(on: date, name: str = "the date") -> date:
+    """``on`` itself, when a review may happen on it (1970-01-01 to 2200-12-31)."""
+    if not FIRST_DAY <= on <= LAST_DAY:
+        raise ValueError(f"{name} must be between {FIRST_DAY} and {LAST_DAY}, got {on}")
+    return on
 
 
 # ===================================================================== the question bank
@@ -258,6 +306,8 @@ def load_bank(path: str | os.PathLike[str] | None = None) -> tuple[Question, ...
     csv_path = Path(path) if path is not None else settings.data_path("questions.csv")
     if not csv_path.exists():
         raise ValueError(f"there is no question bank at {csv_path}")
+    if not csv_path.is_file():  # a folder, or a pipe that would be waited on forever
+        raise ValueError(f"the question bank {csv_path} is not a regular file")
     try:
         frame = pd.read_csv(csv_path, dtype=str, keep_default_na=False, encoding="utf-8")
     except (pd.errors.ParserError, UnicodeDecodeError) as error:
@@ -422,6 +472,7 @@ def schedule(state: CardState | None, grade: str, on: date) -> CardState:
     card is never due sooner than it was before (this matters only for a state whose due
     date was set by hand or by other intervals; otherwise the longer interval ensures it).
     """
+    check_day(on, "the day of a review")
     box_before = 0 if state is None else state.box
     box = next_box(box_before, grade)
     day = on if state is None else max(on, state.last_reviewed)
@@ -775,8 +826,12 @@ def countdown_text(budget_s: int, elapsed_s: float) -> str:
 
 # ===================================================================== the progress file
 def default_progress_path() -> Path:
-    """Where the drill keeps its progress: the learner's folder (``INTERVIEW_LAB_HOME``)."""
-    return settings.learner_dir() / PROGRESS_FILE_NAME
+    """Where the drill keeps its progress: the learner's folder (``INTERVIEW_LAB_HOME``).
+
+    The folder is made at the first save, not here, so that a folder that cannot be made is
+    reported when saving (and the session's grades kept meanwhile).
+    """
+    return settings.learner_dir(create=False) / PROGRESS_FILE_NAME
 
 
 def progress_to_dict(progress: Progress) -> dict:
@@ -821,20 +876,28 @@ def _field(record: Mapping, name: str, kind: type, where: str):
         raise ProgressFileError(f"{where} has no {name!r}")
     value = record[name]
     if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
-        raise ProgressFileError(f"{where}: {name!r} must be a whole number, got {value!r}")
+        raise ProgressFileError(f"{where}: {name!r} must be a whole number, got {_shown(value)}")
     if kind is str and not isinstance(value, str):
-        raise ProgressFileError(f"{where}: {name!r} must be text, got {value!r}")
+        raise ProgressFileError(f"{where}: {name!r} must be text, got {_shown(value)}")
     return value
 
 
-def _date(record: Mapping, name: str, where: str) -> date:
+def _date(record: Mapping, name: str, where: str, due: bool = False) -> date:
+    """A date of the file: a review day, or (``due``) a due date, at most the longest
+    interval after the last review day."""
     text = _field(record, name, str, where)
     try:
-        return date.fromisoformat(text)
+        value = date.fromisoformat(text)
     except ValueError as error:
         raise ProgressFileError(
-            f"{where}: {name!r} must be a date like 2026-01-05, got {text!r}"
+            f"{where}: {name!r} must be a date like 2026-01-05, got {_shown(text)}"
         ) from error
+    last = LAST_DAY + timedelta(days=max(BOX_INTERVALS_DAYS)) if due else LAST_DAY
+    if not FIRST_DAY <= value <= last:
+        raise ProgressFileError(
+            f"{where}: {name!r} must be between {FIRST_DAY} and {last}, got {value}"
+        )
+    return value
 
 
 def progress_from_dict(data: object) -> Progress:
@@ -845,20 +908,21 @@ def progress_from_dict(data: object) -> Progress:
         raise ProgressFileError(f'it is not a drill progress file (no "format": "{FORMAT_MARKER}")')
     if data.get("version") != FORMAT_VERSION:
         raise ProgressFileError(
-            f"it has format version {data.get('version')!r}; this course reads version {FORMAT_VERSION}"
+            f"it has format version {_shown(data.get('version'))}; this course reads version "
+            f"{FORMAT_VERSION}"
         )
     raw_cards = data.get("cards")
     if not isinstance(raw_cards, dict):
         raise ProgressFileError("its 'cards' entry is not a JSON object")
     cards: dict[str, CardState] = {}
     for card, raw in raw_cards.items():
-        where = f"card {card!r}"
+        where = f"card {_shown(card)}"
         if not isinstance(raw, dict):
             raise ProgressFileError(f"{where} is not a JSON object")
         try:
             cards[card] = CardState(
                 box=_field(raw, "box", int, where),
-                due=_date(raw, "due", where),
+                due=_date(raw, "due", where, due=True),
                 last_reviewed=_date(raw, "last_reviewed", where),
                 reviews=_field(raw, "reviews", int, where),
                 lapses=_field(raw, "lapses", int, where),
@@ -878,7 +942,7 @@ def progress_from_dict(data: object) -> Progress:
             raise ProgressFileError(f"{where} is not a JSON object")
         grade = _field(raw, "grade", str, where)
         if grade not in GRADES:
-            raise ProgressFileError(f"{where}: unknown grade {grade!r}")
+            raise ProgressFileError(f"{where}: unknown grade {_shown(grade)}")
         covered, points = raw.get("covered"), raw.get("key_points")
         for name, value in (("covered", covered), ("key_points", points)):
             if value is not None and (
@@ -891,7 +955,7 @@ def progress_from_dict(data: object) -> Progress:
         box_after = _field(raw, "box_after", int, where)
         if not (0 <= box_before <= N_BOXES and 1 <= box_after <= N_BOXES):
             raise ProgressFileError(f"{where}: the boxes must be between 0 and {N_BOXES}")
-        on, due = _date(raw, "on", where), _date(raw, "due", where)
+        on, due = _date(raw, "on", where), _date(raw, "due", where, due=True)
         if due <= on:
             raise ProgressFileError(f"{where}: the next review must come after the review")
         log.append(
@@ -917,7 +981,14 @@ def progress_from_json(text: str) -> Progress:
         raise ProgressFileError(
             f"it is not valid JSON ({error.msg} at line {error.lineno})"
         ) from error
-    return progress_from_dict(data)
+    except RecursionError:
+        raise ProgressFileError("its JSON is nested too deeply to be drill progress") from None
+    except ValueError as error:  # e.g. a number too long for Python to convert
+        raise ProgressFileError(f"it is not JSON this course can read ({error})") from None
+    try:
+        return progress_from_dict(data)
+    except RecursionError:
+        raise ProgressFileError("its JSON is nested too deeply to be drill progress") from None
 
 
 def set_aside(path: Path, now: datetime) -> Path:
@@ -948,25 +1019,95 @@ class LoadedProgress:
     set_aside_as: Path | None = None
 
 
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+def _read_progress_bytes(file: Path) -> tuple[bytes, bool] | None:
+    """The file's bytes and whether it is larger than :data:`MAX_PROGRESS_BYTES` (then only
+    that much is read), or None when there is no file. Anything but a regular file raises
+    :class:`ProgressPathError` before a byte is read: it is opened without waiting (a named
+    pipe nobody writes to would block), then looked at."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        descriptor = os.open(file, flags)
+    except (FileNotFoundError, NotADirectoryError):  # no file, or a file where a folder goes
+        return None
+    except IsADirectoryError:
+        raise ProgressPathError(
+            f"the progress file {file} is a folder; give the path of a file"
+        ) from None
+    except OSError as error:
+        raise ProgressPathError(
+            f"cannot read the progress file {file}: {error.strerror or error}"
+        ) from None
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if not stat.S_ISREG(mode):
+            what = _kind(mode)
+            extra = "" if what == "not a regular file" else ", not a regular file"
+            raise ProgressPathError(
+                f"the progress file {file} is {what}{extra}; give the path of a file"
+            )
+        blocks: list[bytes] = []
+        size = 0
+        while size <= MAX_PROGRESS_BYTES:
+            block = os.read(descriptor, 1 << 20)
+            if not block:
+                break
+            blocks.append(block)
+            size += len(block)
+    except OSError as error:
+        raise ProgressPathError(
+            f"cannot read the progress file {file}: {error.strerror or error}"
+        ) from None
+    finally:
+        os.close(descriptor)
+    return b"".join(blocks), size > MAX_PROGRESS_BYTES
+
+
+def _problem_with(data: bytes, too_big: bool) -> tuple[Progress | None, str]:
+    """(progress, "") for a valid file, else (None, why it cannot be used)."""
+    if too_big:
+        return None, f"it is larger than {MAX_PROGRESS_BYTES // 10**6} MB, far more than any progress"
+    try:
+        return progress_from_json(data.decode("utf-8")), ""
+    except UnicodeDecodeError:
+        return None, "it is not UTF-8 text"
+    except ProgressFileError as error:
+        return None, str(error)
+
+
 def load_progress(path: str | os.PathLike[str], now: datetime) -> LoadedProgress:
     """Read the progress file; a missing file is empty progress.
 
     A file that is not valid progress is renamed (see :func:`set_aside`) and reported in
-    ``notice``; it is never overwritten.
+    ``notice``; it is never overwritten. A path that names a folder, a pipe or a device, or
+    a file that cannot be read, raises :class:`ProgressPathError` (a ``ValueError``), as does
+    a bad file that cannot be renamed.
     """
     file = Path(path)
-    if not file.exists():
+    found = _read_progress_bytes(file)
+    if found is None:
         return LoadedProgress(Progress())
-    if file.is_dir():
-        raise ValueError(f"the progress file {file} is a folder; give the path of a file")
+    progress, reason = _problem_with(*found)
+    if progress is not None:
+        return LoadedProgress(progress)
     try:
-        text = file.read_text(encoding="utf-8")
-        return LoadedProgress(progress_from_json(text))
-    except UnicodeDecodeError:
-        reason = "it is not UTF-8 text"
-    except ProgressFileError as error:
-        reason = str(error)
-    kept = set_aside(file, now)
+        kept = set_aside(file, now)
+    except OSError as error:
+        raise ProgressPathError(
+            f"the progress file {file} could not be used ({reason}) nor set aside: "
+            f"{error.strerror or error}"
+        ) from None
     return LoadedProgress(Progress(), _set_aside_notice(file, reason, kept), kept)
 
 
@@ -999,22 +1140,120 @@ def write_atomically(path: Path, text: str) -> None:
             os.close(folder)
 
 
+def lock_path(path: str | os.PathLike[str]) -> Path:
+    """The lock file of a progress file: ``<file>.lock`` beside it."""
+    file = Path(path)
+    return file.with_name(file.name + LOCK_SUFFIX)
+
+
+@contextlib.contextmanager
+def progress_lock(
+    path: str | os.PathLike[str], timeout_s: float = LOCK_TIMEOUT_S
+) -> Iterator[None]:
+    """Hold the progress file's lock (an exclusive ``flock`` on ``<file>.lock``).
+
+    Held for one read-change-write of the file, never for a session. Makes the folder if
+    needed; an ``OSError`` says the folder cannot be written (or, ``TimeoutError``, that
+    another drill has held the lock for ``timeout_s`` seconds).
+    """
+    file = Path(path)
+    file.parent.mkdir(parents=True, exist_ok=True)
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    descriptor = os.open(lock_path(file), flags, 0o600)
+    try:
+        if fcntl is not None:
+            deadline = time.monotonic() + timeout_s
+            while True:
+                try:
+                    fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(
+                            f"another drill has held the lock {lock_path(file)} for "
+                            f"{timeout_s:g} s"
+                        ) from None
+                    time.sleep(0.01)
+        yield
+    finally:
+        os.close(descriptor)  # closing the last descriptor releases the lock
+
+
+def save_problem(error: OSError, path: str | os.PathLike[str]) -> str:
+    """Why progress cannot be saved at ``path``, in words, from the error saving raised."""
+    file = Path(path)
+    if isinstance(error, FileExistsError | NotADirectoryError):
+        for folder in [file.parent, *file.parent.parents]:
+            if folder.exists() and not folder.is_dir():
+                return f"{folder} is a file, not a folder"
+    if isinstance(error, TimeoutError):
+        return str(error)
+    return f"{error.strerror or error} ({file.parent})"
+
+
+def can_save(path: str | os.PathLike[str]) -> str | None:
+    """None when progress can be saved at ``path`` now, else the reason (one sentence)."""
+    file = Path(path)
+    try:
+        with progress_lock(file, timeout_s=1.0):
+            descriptor, temporary = tempfile.mkstemp(
+                prefix=f".{file.name}.", suffix=".tmp", dir=file.parent
+            )
+            os.close(descriptor)
+            os.unlink(temporary)
+    except TimeoutError:
+        return None  # another drill is saving: the folder is writable
+    except OSError as error:
+        return save_problem(error, file)
+    return None
+
+
 def save_progress(progress: Progress, path: str | os.PathLike[str], now: datetime) -> str | None:
     """Write progress atomically; returns a notice if an unreadable file had to be set aside.
 
-    Before writing, the file on disk is checked: if something else has replaced it with a file
-    that is not valid progress, that file is renamed, never overwritten.
+    Before writing, the file on disk is checked (under the lock, see :func:`progress_lock`):
+    if something else has replaced it with a file that is not valid progress, that file is
+    renamed, never overwritten. This replaces what the file holds; to add grades to it, use
+    :func:`save_grades`.
     """
     file = Path(path)
-    notice = None
-    if file.exists() and not file.is_dir():
-        try:
-            progress_from_json(file.read_text(encoding="utf-8"))
-        except (ProgressFileError, UnicodeDecodeError) as error:
-            reason = str(error) if isinstance(error, ProgressFileError) else "it is not UTF-8 text"
-            notice = _set_aside_notice(file, reason, set_aside(file, now))
-    write_atomically(file, progress_to_json(progress))
+    with progress_lock(file):
+        notice = load_progress(file, now).notice
+        write_atomically(file, progress_to_json(progress))
     return notice
+
+
+@dataclass(frozen=True)
+class Grade:
+    """A grade given in a session and not saved yet."""
+
+    card: str
+    grade: str
+    on: date
+    ticked: tuple[bool, ...] | None = None
+
+
+def save_grades(
+    path: str | os.PathLike[str], grades: Sequence[Grade], now: datetime
+) -> tuple[Progress, tuple[Review, ...], list[str]]:
+    """Add grades to the progress file: under its lock, read it, record each grade, write it.
+
+    Reading just before writing, with the lock held, means two drills on one file (say the
+    notebook and the terminal) keep each other's grades. Returns the progress now in the file,
+    the reviews made (one per grade) and notices about files set aside. On ``OSError`` (the
+    folder cannot be written) or :class:`ProgressPathError` nothing is written: keep the
+    grades and call again later with them and any new ones.
+    """
+    file = Path(path)
+    with progress_lock(file):
+        loaded = load_progress(file, now)
+        progress = loaded.progress
+        reviews: list[Review] = []
+        for given in grades:
+            progress = record(progress, given.card, given.grade, given.on, ticked=given.ticked)
+            reviews.append(progress.log[-1])
+        write_atomically(file, progress_to_json(progress))
+    return progress, tuple(reviews), [loaded.notice] if loaded.notice else []
 
 
 def record_and_save(
@@ -1026,16 +1265,9 @@ def record_and_save(
     *,
     ticked: Sequence[bool] | None = None,
 ) -> tuple[Progress, Review, list[str]]:
-    """Grade one card against the file's current content and save at once.
-
-    Reading the file just before writing means two drills (say the notebook and the
-    terminal) do not undo each other's reviews. Returns the new progress, the review made,
-    and notices about files set aside.
-    """
-    loaded = load_progress(path, now)
-    notices = [loaded.notice] if loaded.notice else []
-    updated = record(loaded.progress, card_id, grade, on, ticked=ticked)
-    notice = save_progress(updated, path, now)
-    if notice:
-        notices.append(notice)
-    return updated, updated.log[-1], notices
+    """Grade one card against the file's current content and save at once (see
+    :func:`save_grades`). Returns the new progress, the review made, and notices about files
+    set aside."""
+    given = Grade(card_id, grade, on, None if ticked is None else tuple(bool(t) for t in ticked))
+    progress, reviews, notices = save_grades(path, [given], now)
+    return progress, reviews[-1], notices

@@ -10,8 +10,14 @@ system design; nothing waits for the clock), then type a key and Enter:
 Keys are read line by line from standard input, so the drill works in a terminal, through a
 pseudo-terminal and through a pipe (``printf 'r\\nn\\nq\\n' | python -m interview_lab drill``).
 The scheduler and the progress file are those of :mod:`interview_lab.drill`, shared with the
-notebook's widget. Exit status: 0 done, 2 bad options or an unreadable question bank,
-130 interrupted with Ctrl-C (progress so far is kept).
+notebook's widget; each grade is saved at once (the file locked only while it is rewritten),
+so two drills on the same file keep each other's grades. When the progress cannot be saved
+(a read-only folder, say), one line on stderr says so, the session goes on and its grades
+are kept in memory, then saved together as soon as saving works again.
+
+Exit status: 0 done; 2 bad options, an unusable question bank or progress file (one line on
+stderr, never a traceback), or a session that ended with grades it could not save (they are
+listed on stdout); 130 interrupted with Ctrl-C (progress so far is kept).
 """
 
 from __future__ import annotations
@@ -46,8 +52,19 @@ KEY_HELP = "Keys (then Enter): r reveal, m missed, p partial, n nailed, s skip, 
 WIDTH = 78
 
 
+def one_line(text: str) -> str:
+    """A message as one printable line: its lines joined, control characters escaped."""
+    joined = " ".join(part.strip() for part in str(text).splitlines() if part.strip())
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in joined)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, not the usage block and the message
+        self.exit(2, f"drill: {one_line(message)} (see --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python -m interview_lab drill",
         description="Mock-interview drill: answer aloud, reveal the key points, grade yourself.",
         epilog=KEY_HELP,
@@ -83,11 +100,48 @@ def build_parser() -> argparse.ArgumentParser:
 class _Session:
     """The running state of one terminal session (kept small; the arithmetic is in drill)."""
 
-    def __init__(self, out: TextIO, keys: TextIO) -> None:
+    def __init__(self, out: TextIO, keys: TextIO, err: TextIO, path: Path) -> None:
         self.out = out
         self.keys = keys
+        self.err = err
+        self.path = path
         self.grades: list[str] = []
         self.skipped = 0
+        self.pending: list[drill.Grade] = []  # given but not saved yet
+        self.failure_told = False  # the one line on stderr about saving has been printed
+        self.failing = False  # the last try to save (or the check before the session) failed
+
+    def tell_failure(self, reason: str) -> None:
+        """The one stderr line of a session whose progress cannot be saved."""
+        self.failing = True
+        if not self.failure_told:
+            self.failure_told = True
+            print(
+                f"drill: cannot save progress to {self.path}: {one_line(reason)}; this "
+                "session's grades are kept in memory and saved as soon as that works",
+                file=self.err,
+            )
+            self.err.flush()
+
+    def save(
+        self, progress: drill.Progress, now: datetime
+    ) -> tuple[drill.Progress, list[str]]:
+        """Save the pending grades; returns the progress to go on with and notices."""
+        try:
+            saved, _, notices = drill.save_grades(self.path, self.pending, now)
+        except OSError as error:
+            self.tell_failure(drill.save_problem(error, self.path))
+            return progress, []
+        except ValueError as error:  # the file was replaced by a pipe, say
+            self.tell_failure(str(error))
+            return progress, []
+        if self.failing:
+            count = len(self.pending)
+            notices = [*notices, f"Saved the {count} grade{'s' if count != 1 else ''} kept in "
+                       "memory."]
+            self.failing = False
+        self.pending.clear()
+        return saved, notices
 
     def say(self, text: str = "", indent: str = "") -> None:
         hanging = " " * (len(indent) or 3)
@@ -129,17 +183,24 @@ def main(
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     keys = stdin or sys.stdin
+    if stdin is None and hasattr(keys, "reconfigure"):
+        keys.reconfigure(errors="replace")  # a stray byte is an unknown key, not a crash
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
     except SystemExit as stop:  # argparse has printed its help or its complaint
         return int(stop.code or 0)
+    if args.seed is not None and args.seed < 0:
+        print(f"drill: --seed must be 0 or more, got {args.seed}", file=err)
+        return 2
     try:
         on = date.fromisoformat(args.today) if args.today else settings.today()
     except ValueError:
-        print(f"--today must be a date like 2026-01-05, got {args.today!r}", file=err)
+        print(f"--today must be a date like 2026-01-05, got {one_line(repr(args.today))}",
+              file=err)
         return 2
     try:
+        drill.check_day(on, "--today" if args.today else "today's date")
         bank = drill.load_bank(args.bank)
         areas = drill.resolve_areas(args.area) if args.area is not None else None
         round_name = drill.resolve_round(args.round_name)
@@ -155,12 +216,17 @@ def main(
             round_name=round_name,
             seed=seed,
         )
-    except (ValueError, FileNotFoundError) as error:
-        print(f"drill: {error}", file=err)
+    except (ValueError, OverflowError) as error:
+        print(f"drill: {one_line(str(error))}", file=err)
+        return 2
+    except OSError as error:
+        where = getattr(error, "filename", None)
+        reason = error.strerror or str(error)
+        print(f"drill: {one_line(f'{where}: {reason}' if where else reason)}", file=err)
         return 2
     if loaded.notice:
-        print(f"drill: {loaded.notice}", file=err)
-    terminal = _Session(out, keys)
+        print(f"drill: {one_line(loaded.notice)}", file=err)
+    terminal = _Session(out, keys, err, Path(path))
     progress = loaded.progress
     mix = drill.session_mix(session, progress, on)
     terminal.say(
@@ -174,17 +240,33 @@ def main(
         if coming is not None:
             terminal.say(f"Next reviews: {coming[1]} card(s) on {coming[0]:%a %Y-%m-%d}.")
         return 0
+    reason = drill.can_save(path)
+    if reason is not None:
+        terminal.tell_failure(reason)
     terminal.say(KEY_HELP)
     interrupted = False
     try:
-        progress = _run(terminal, session, progress, path, on, now, clock)
+        progress = _run(terminal, session, progress, on, now, clock)
     except KeyboardInterrupt:
         interrupted = True
         terminal.say()
-        terminal.say("Interrupted: the grades given so far are saved.")
-        progress = drill.load_progress(path, now()).progress
+        if terminal.pending:
+            progress, _ = terminal.save(progress, now())
+        if not terminal.pending:
+            terminal.say("Interrupted: the grades given so far are saved.")
+    if terminal.pending:  # one more try: the folder may have been fixed meanwhile
+        progress, notices = terminal.save(progress, now())
+        for notice in notices:
+            terminal.say(notice)
     terminal.say()
     terminal.say(drill.session_summary(terminal.grades, terminal.skipped, bank, progress, on))
+    if terminal.pending:
+        unsaved = ", ".join(f"{g.card} {g.grade}" for g in terminal.pending)
+        terminal.say(
+            f"NOT SAVED: {len(terminal.pending)} grade(s) could not be written to {path} "
+            f"({unsaved}). Make its folder writable and grade them again."
+        )
+        return 130 if interrupted else 2
     return 130 if interrupted else 0
 
 
@@ -192,7 +274,6 @@ def _run(
     terminal: _Session,
     session: Sequence[drill.Question],
     progress: drill.Progress,
-    path: Path,
     on: date,
     now: Callable[[], datetime],
     clock: Callable[[], float],
@@ -230,12 +311,13 @@ def _run(
             elif not revealed:
                 terminal.say("Reveal the key points first (r), then grade your answer.")
             else:
-                progress, review, notices = drill.record_and_save(
-                    path, question.id, action, on, now()
-                )
+                terminal.pending.append(drill.Grade(question.id, action, on))
+                terminal.grades.append(action)
+                in_memory = drill.record(progress, question.id, action, on)
+                progress, notices = terminal.save(in_memory, now())
                 for notice in notices:
                     terminal.say(notice)
-                terminal.grades.append(action)
+                review = next(r for r in reversed(progress.log) if r.card == question.id)
                 terminal.say(drill.describe_move(review, progress.cards[question.id]))
                 break
     return progress

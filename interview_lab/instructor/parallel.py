@@ -13,9 +13,10 @@ This module splits the list there:
    (regular files only) and a snapshot of the gradebook into a private working folder outside
    the course, and runs nbgrader's ``Autograde`` converter there with every step *except* the
    two recording ones, and with ``Execute`` swapped for
-   :class:`~interview_lab.instructor.isolation.IsolatedExecute` (the kernel in a sandbox, as an
-   unprivileged user when root). The snapshot only serves reads (which test cells to restore),
-   so workers share no file and no database.
+   :class:`~interview_lab.instructor.isolation.IsolatedExecute` (the kernel in its own Linux
+   namespaces, as an unprivileged user when root: see ``sandbox.py``; each worker has a mount
+   namespace of its own for the kernels' tmpfs folders). The snapshot only serves reads (which
+   test cells to restore), so workers share no file and no database.
 2. **Record, one writer.** The main process takes each executed notebook as it arrives and
    runs nbgrader's ``Autograde`` once more, against the real course and gradebook, with only
    the recording steps (``SaveAutoGrades``, ``AssignLatePenalties``) and execution off, as
@@ -460,6 +461,8 @@ def _failure_reason(messages: list[str], assignment: str, submitted: Path) -> st
         return "the kernel died while running the notebook (os._exit, a crash or out of memory)"
     if "NotJSONError" in text or "JSONDecodeError" in text or "Notebook does not appear to be JSON" in text:
         return "the notebook is not valid notebook JSON (damaged file)"
+    if "'CourseDirectory' object has no attribute 'fail'" in text:  # see timestamp_problem
+        return f"{TIMESTAMP_FILE} does not hold a date and time nbgrader can read"
     if "No notebooks found" in text or "No notebooks were matched" in text:
         found = sorted(p.name for p in submitted.glob("*.ipynb")) if submitted.is_dir() else []
         extra = f" (found: {', '.join(found)})" if found else ""
@@ -483,17 +486,91 @@ def _failure_reason(messages: list[str], assignment: str, submitted: Path) -> st
 
 
 def _locked_sources(path: Path) -> dict[str, str]:
+    """grade id -> text of the notebook's locked cells; {} for a file that is not a notebook
+    (any JSON can be handed in under a .ipynb name: ``[]``, a cell that is a number, ...)."""
     try:
         nb = json.loads(path.read_text())
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return {}
+    cells = nb.get("cells") if isinstance(nb, dict) else None
     out = {}
-    for cell in nb.get("cells", []):
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if meta.get("locked") and meta.get("grade_id"):
-            source = cell.get("source", "")
-            out[meta["grade_id"]] = "".join(source) if isinstance(source, list) else source
+    for cell in cells if isinstance(cells, list) else []:
+        metadata = cell.get("metadata") if isinstance(cell, dict) else None
+        meta = metadata.get("nbgrader") if isinstance(metadata, dict) else None
+        if not isinstance(meta, dict) or not meta.get("locked"):
+            continue
+        grade_id, source = meta.get("grade_id"), cell.get("source", "")
+        if isinstance(grade_id, str) and grade_id:
+            if isinstance(source, list):
+                source = "".join(str(part) for part in source)
+            out[grade_id] = str(source)
     return out
+
+
+def notebook_problem(submission: Path, notebooks: tuple[str, ...]) -> str | None:
+    """Why one of the assignment's notebooks in a submission is not a notebook although it is
+    JSON (``[]``, ``"text"``, ``42``), or None. nbformat would stop on it with an
+    ``AttributeError``; JSON that does not parse is left to nbgrader, which says so."""
+    kinds = {list: "a list", str: "a string", int: "a number", float: "a number",
+             bool: "true or false", type(None): "null"}
+    for name in notebooks:
+        path = submission / name
+        if path.is_symlink() or not path.is_file():
+            continue
+        try:
+            data = json.loads(path.read_bytes())
+        except RecursionError:
+            return f"the notebook {name} is JSON nested too deeply to be a notebook"
+        except (OSError, ValueError):
+            continue
+        if not isinstance(data, dict):
+            return (f"the notebook {name} holds {kinds.get(type(data), 'JSON')}, not a notebook "
+                    "(a JSON object with cells)")
+    return None
+
+
+TIMESTAMP_FILE = "timestamp.txt"
+_TIMESTAMP_MAX_BYTES = 4096
+
+
+def timestamp_problem(submission: Path) -> str | None:
+    """Why nbgrader cannot read a submission's ``timestamp.txt``, or None (a time it reads, an
+    empty file, which nbgrader skips with a warning, or no file at all).
+
+    nbgrader 0.9.6 cannot report such a file itself: ``CourseDirectory.get_existing_timestamp``
+    calls ``self.fail``, which ``CourseDirectory`` lacks, so grading would end in
+    ``AttributeError: 'CourseDirectory' object has no attribute 'fail'``. The file is read as
+    nbgrader reads it and parsed with nbgrader's own ``parse_utc``, so what passes here passes
+    there. The submission is not graded without it: grading it as on time would let a broken
+    timestamp hide a late hand-in.
+    """
+    from nbgrader.utils import parse_utc
+
+    path = submission / TIMESTAMP_FILE
+    if not os.path.lexists(path):
+        return None
+    if path.is_symlink() or not path.is_file():
+        return f"{TIMESTAMP_FILE} is not a regular file, so the time it was handed in is unknown"
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(_TIMESTAMP_MAX_BYTES + 1)
+    except OSError as error:
+        return f"{TIMESTAMP_FILE} cannot be read ({error.strerror or error})"
+    if len(data) > _TIMESTAMP_MAX_BYTES:
+        return f"{TIMESTAMP_FILE} is over {_TIMESTAMP_MAX_BYTES} bytes, not a date and time"
+    try:
+        text = data.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        return f"{TIMESTAMP_FILE} is not text, so the time it was handed in is unknown"
+    if not text:
+        return None
+    try:
+        parse_utc(text)
+    except Exception:  # ValueError, OverflowError, ...: whatever dateutil raises
+        shown = repr(text if len(text) <= 40 else text[:40] + "...")
+        return (f"{TIMESTAMP_FILE} holds {shown}, not a date and time nbgrader can read "
+                "(it writes them like 2026-03-02 17:00:00.000000 UTC)")
+    return None
 
 
 def edited_locked_cells(staged: Path, release_dir: Path | None) -> list[str]:
@@ -580,6 +657,10 @@ def execute_submission(job: GradeJob) -> Executed:
                                    tuple(f for f in job.release_files if f.endswith(".ipynb")))
     except RefusedSubmission as refusal:
         return Executed(job.student, False, str(refusal), (), str(work / "stage"))
+    odd = timestamp_problem(staged) or notebook_problem(
+        staged, tuple(f for f in job.release_files if f.endswith(".ipynb")))
+    if odd is not None:
+        return Executed(job.student, False, odd, (), str(work / "stage"))
     # The same path for every job of this worker, so its gradebook engine (and the SQL compiled
     # for it) is reused; the previous job's connections were all closed when it ended.
     db = work.parent / f"worker-{os.getpid()}.db"
@@ -635,6 +716,8 @@ def execute_submission(job: GradeJob) -> Executed:
         handler.records.append(logging.makeLogRecord(
             {"msg": traceback.format_exc(), "levelno": logging.ERROR, "levelname": "ERROR"}))
         reason = f"{type(error).__name__}: {error}"[:160]
+        if "'CourseDirectory' object has no attribute 'fail'" in reason:
+            reason = _failure_reason([reason], job.assignment, staged)
     finally:
         _add_timing("nbgrader_s", time.perf_counter() - prep0)
         if job.user is not None:

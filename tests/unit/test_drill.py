@@ -432,7 +432,11 @@ def test_save_and_load(tmp_path: Path) -> None:
     }
     loaded = drill.load_progress(path, NOW)
     assert loaded.progress == progress and loaded.notice is None
-    assert sorted(p.name for p in path.parent.iterdir()) == ["drill-progress.json"]  # no temp left
+    # no temporary file left; the lock file stays (removing it could race another drill)
+    assert sorted(p.name for p in path.parent.iterdir()) == [
+        "drill-progress.json",
+        "drill-progress.json.lock",
+    ]
 
 
 def test_default_path_follows_the_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -458,7 +462,10 @@ def test_a_crash_while_saving_keeps_the_old_file(
         drill.save_progress(new, path, NOW)
     monkeypatch.undo()
     assert path.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["drill-progress.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "drill-progress.json",
+        "drill-progress.json.lock",
+    ]
 
 
 @pytest.mark.parametrize(
