@@ -16,7 +16,7 @@ JOBS ?= auto
 # Extra options for `make grade`, e.g. GRADE_FLAGS="--kernels fresh" (see the README's threat model).
 GRADE_FLAGS ?=
 
-.PHONY: help lab test lint bench release grade feedback report learner-copy clean setup setup-dev
+.PHONY: help lab test lint bench release grade feedback report export collect-zip learner-copy clean setup setup-dev
 
 help:
 	@echo "make lab            set up .venv and open the course in JupyterLab"
@@ -26,6 +26,8 @@ help:
 	@echo "make release        regenerate release/ from source/ with nbgrader"
 	@echo "make grade ASSIGNMENT=ps1-back-of-envelope [JOBS=auto]"
 	@echo "make feedback ASSIGNMENT=...  |  make report ASSIGNMENT=..."
+	@echo "make export ASSIGNMENT=... LMS=canvas|moodle ROSTER=roster.csv   gradebook import CSV"
+	@echo "make collect-zip ASSIGNMENT=... LMS=... ROSTER=... ZIP=download.zip [TIMESTAMPS=times.csv]"
 	@echo "make learner-copy DEST=dir    the learner's edition (no solutions, no hidden tests)"
 	@echo "sudo make hub       a workshop JupyterHub on 127.0.0.1 (real Linux users, nbgrader); sudo make hub-stop"
 	@echo "sudo make hub-learners CLASS_LIST=class.txt   Linux accounts for a class list"
@@ -79,6 +81,14 @@ feedback: $(RUNTIME_STAMP)
 
 report: $(RUNTIME_STAMP)
 	$(BIN)/python -m interview_lab report $(ASSIGNMENT)
+
+# LMS=canvas|moodle; ROSTER: the roster CSV downloaded from the LMS (see the README).
+export: $(RUNTIME_STAMP)
+	$(BIN)/python -m interview_lab export $(ASSIGNMENT) --lms "$(LMS)" --roster "$(ROSTER)"
+
+collect-zip: $(RUNTIME_STAMP)
+	$(BIN)/python -m interview_lab collect-zip $(ASSIGNMENT) "$(ZIP)" --lms "$(LMS)" --roster "$(ROSTER)" \
+	  $(if $(TIMESTAMPS),--timestamps "$(TIMESTAMPS)",)
 
 learner-copy: $(RUNTIME_STAMP)
 	$(BIN)/python -m interview_lab learner-copy "$(DEST)"

@@ -23,6 +23,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "grade": ("interview_lab.instructor.cli", "grade_main", "autograde collected submissions"),
     "feedback": ("interview_lab.instructor.cli", "feedback_main", "feedback HTML for graded students"),
     "report": ("interview_lab.instructor.cli", "report_main", "score distribution and pass rates"),
+    "export": ("interview_lab.instructor.cli", "export_main", "gradebook import CSV for Canvas or Moodle"),
+    "collect-zip": ("interview_lab.instructor.cli", "collect_zip_main", "submissions from a Canvas or Moodle bulk download"),
     "learner-copy": ("interview_lab.edition", "main", "write the learner's edition of the course"),
     "drill": ("interview_lab.drill_cli", "main", "mock-interview drill in the terminal"),
 }

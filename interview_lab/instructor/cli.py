@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -352,6 +353,161 @@ def report_main(argv: list[str]) -> int:
         png, csv, table = write_report(course, args.assignment, out)
         print(table.to_string(index=False))
         print(f"\n{png}\n{csv}")
+        return 0
+
+    return _run(body, argv)
+
+
+# --------------------------------------------------------------------------- LMS: export, collect-zip
+
+
+def _lms_options(parser: _Parser) -> None:
+    from .lms import DEFAULT_ID_COLUMN, LMS_NAMES
+
+    parser.add_argument("--lms", required=True, choices=LMS_NAMES)
+    parser.add_argument("--roster", required=True, metavar="FILE",
+                        help="the roster CSV downloaded from the LMS (Canvas: gradebook export; "
+                             "Moodle: participants or grades export)")
+    parser.add_argument("--id-column", default="", metavar="COLUMN",
+                        help="the roster column holding the nbgrader student id (default: "
+                             + ", ".join(f"{k} {v!r}" for k, v in DEFAULT_ID_COLUMN.items()) + ")")
+
+
+def _nbgrader_app(app_class, course: Course, cfg, log):
+    """An nbgrader application configured for ``course``, started the way its command line
+    starts it (``initialize`` reads the course's nbgrader_config.py; ``cfg`` is applied last)."""
+    app = app_class(config=cfg)
+    with contextlib.chdir(course.root):
+        app.initialize([])
+    app.update_config(cfg)
+    app.log = log
+    return app
+
+
+def _run_app(app, course: Course, handler) -> str | None:
+    """Start an nbgrader app; the reason it failed, or None."""
+    with contextlib.chdir(course.root):
+        try:
+            app.start()
+        except SystemExit:  # nbgrader's fail(): the reason is in its log
+            errors = handler.messages(logging.ERROR)
+            return errors[-1].splitlines()[0] if errors else "unknown error"
+    return None
+
+
+def export_main(argv: list[str]) -> int:
+    """The gradebook import CSV of Canvas or Moodle, written by nbgrader's export with the
+    course's LmsExportPlugin."""
+
+    def body(argv: list[str]) -> int:
+        from nbgrader.apps import ExportApp
+
+        from .lms import LmsExportPlugin
+
+        parser = _parser("export", "Write the gradebook import CSV of Canvas or Moodle "
+                                   "(final scores after the late penalty).")
+        parser.add_argument("assignment")
+        _lms_options(parser)
+        parser.add_argument("--to", default=None, metavar="FILE",
+                            help="the CSV to write (default: LMS-ASSIGNMENT.csv in the course folder)")
+        args = parser.parse_args(argv)
+        course = _course(args.course)
+        _known_assignment(course, args.assignment)
+        if not course.has_assignment_in_gradebook(args.assignment):
+            raise UsageError(f"{args.assignment} is not in the gradebook yet: run grade first")
+        roster = Path(args.roster).resolve()
+        dest = Path(args.to).resolve() if args.to else course.root / f"{args.lms}-{args.assignment}.csv"
+        cfg = course.config(**{
+            "ExportApp.plugin_class": LmsExportPlugin,
+            "ExportPlugin.to": str(dest),
+            "ExportPlugin.assignment": [args.assignment],
+            "LmsExportPlugin.lms": args.lms,
+            "LmsExportPlugin.roster": str(roster),
+            "LmsExportPlugin.id_column": args.id_column,
+        })
+        log, handler = quiet_logger("lms-export")
+        from .parallel import quiet_warnings
+
+        quiet_warnings()
+        app = _nbgrader_app(ExportApp, course, cfg, log)
+        failure = _run_app(app, course, handler)
+        if failure:
+            print(f"error: {printable(failure)}", file=sys.stderr)
+            return 1
+        problems = app.plugin_inst.problems
+        for line in problems:
+            print(printable(line), file=sys.stderr)
+        print(f"{args.lms} grades of {args.assignment}: {dest}"
+              + (f" ({len(problems)} students missing on one side, listed above)" if problems else ""))
+        return 0
+
+    return _run(body, argv)
+
+
+NO_TIME_NOTE = ("note: a {lms} bulk download records no submission time, so without --timestamps "
+                "no timestamp.txt is written and no late penalty applies")
+
+
+def collect_zip_main(argv: list[str]) -> int:
+    """Submissions from a Canvas or Moodle bulk download into submitted/<id>/<assignment>/,
+    by nbgrader's zip_collect with the course's LmsCollectorPlugin."""
+
+    def body(argv: list[str]) -> int:
+        import shutil
+
+        from nbgrader.apps import ZipCollectApp
+
+        from .lms import DEFAULT_REGEXP, LmsCollectorPlugin
+
+        parser = _parser("collect-zip", "Collect the notebooks of an LMS bulk download into submitted/.")
+        parser.add_argument("assignment")
+        parser.add_argument("zip", metavar="FILE.zip", help="the LMS's bulk download of the assignment")
+        _lms_options(parser)
+        parser.add_argument("--timestamps", default="", metavar="FILE",
+                            help="CSV student,timestamp of submission times exported from the LMS "
+                                 "(see the README); written to each timestamp.txt")
+        parser.add_argument("--force", action="store_true",
+                            help="replace submissions already under submitted/")
+        args = parser.parse_args(argv)
+        course = _course(args.course)
+        _known_assignment(course, args.assignment)
+        archive = Path(args.zip).resolve()
+        if not archive.is_file() or archive.suffix != ".zip":
+            raise UsageError(f"{args.zip}: not a .zip file")
+        # nbgrader's work area for zip_collect: downloaded/ASSIGNMENT/{archive,extracted}, rebuilt here.
+        work = course.root / "downloaded" / args.assignment
+        for step in ("archive", "extracted"):
+            shutil.rmtree(work / step, ignore_errors=True)
+        (work / "archive").mkdir(parents=True)
+        shutil.copy2(archive, work / "archive" / archive.name)
+        cfg = course.config(**{
+            "ZipCollectApp.collector_plugin": LmsCollectorPlugin,
+            "ZipCollectApp.force": args.force,
+            "CourseDirectory.assignment_id": args.assignment,
+            "FileNameCollectorPlugin.named_regexp": DEFAULT_REGEXP[args.lms],
+            "LmsCollectorPlugin.lms": args.lms,
+            "LmsCollectorPlugin.roster": str(Path(args.roster).resolve()),
+            "LmsCollectorPlugin.id_column": args.id_column,
+            "LmsCollectorPlugin.timestamps": str(Path(args.timestamps).resolve()) if args.timestamps else "",
+        })
+        log, handler = quiet_logger("lms-collect")
+        app = _nbgrader_app(ZipCollectApp, course, cfg, log)
+        failure = _run_app(app, course, handler)
+        plugin = app.collector_plugin_inst
+        for line in plugin.unmatched if plugin is not None else []:
+            print(printable(line), file=sys.stderr)
+        if failure:
+            print(f"error: {printable(failure)}", file=sys.stderr)
+            return 1
+        collected = plugin.collected
+        for sid, notes in sorted(collected.items()):
+            when = notes["timestamp"] or "no submission time"
+            late = f" (marked LATE by {args.lms}: pass --timestamps for the penalty)" \
+                if notes["late"] and not notes["timestamp"] else ""
+            print(printable(f"{sid}: {course.folder('submitted').name}/{sid}/{args.assignment}/, {when}{late}"))
+        if not args.timestamps:
+            print(NO_TIME_NOTE.format(lms=args.lms))
+        print(f"{len(collected)} collected, {len(plugin.unmatched)} files not collected")
         return 0
 
     return _run(body, argv)
