@@ -29,11 +29,14 @@ Sources of the formulas and figures
   in every resolution until that resolution's retention ends, so the resolutions overlap.
   The compactor creates 5-minute blocks from blocks older than 40 hours and 1-hour blocks
   from blocks older than 10 days; this module ignores that short lag, so its figures are a
-  slight upper bound. Thanos itself warns that downsampling exists to make long-range
-  queries fast, not to save disk space. A downsampled point stores several aggregates
-  (count, sum, min, max and a counter value), so its size is the parameter
-  ``bytes_per_downsampled_point``, by default 5 x ``bytes_per_sample`` - an approximation
-  that assumes each aggregate compresses like a raw sample.
+  slight upper bound. The same page says downsampling is there to make long-range queries
+  fast and does not save space: each raw block gains two downsampled blocks that are only
+  slightly smaller than it or about its size, because a downsampled point stores several
+  aggregates (count, sum, min, max and a counter value), so keeping all three resolutions
+  can make storage up to about three times larger. This module therefore sizes a
+  downsampled block as a fraction ``downsampled_block_fraction`` of the raw block covering
+  the same time, 1.0 by default (the docs' "about the size"); whatever a plan saves comes
+  from keeping raw (and 5-minute) data for a shorter time, not from downsampling itself.
 * AWS Application Auto Scaling target tracking for ECS
   (https://docs.aws.amazon.com/autoscaling/application/userguide/application-auto-scaling-target-tracking.html):
   the desired count scales in proportion to metric / target, not one task at a time;
@@ -83,7 +86,8 @@ BYTES_PER_GIB = 2**30
 PROMETHEUS_DEFAULT_BYTES_PER_SAMPLE = 2.0
 PROMETHEUS_DEFAULT_RETENTION_DAYS = 15.0
 THANOS_RESOLUTIONS_S = {"raw": None, "5m": 300, "1h": 3600}
-DOWNSAMPLED_AGGREGATES = 5
+#: Size of a downsampled block / size of the raw block for the same time (Thanos docs).
+THANOS_DOWNSAMPLED_BLOCK_FRACTION = 1.0
 
 S3_STANDARD_USD_PER_GIB_MONTH = 0.023
 FARGATE_VCPU_HOUR_USD = 0.04048
@@ -345,24 +349,25 @@ def downsampling_ratio(from_resolution_s: float, to_resolution_s: float) -> floa
 def downsampled_size_ratio(
     from_resolution_s: float,
     to_resolution_s: float,
-    bytes_per_sample: float = PROMETHEUS_DEFAULT_BYTES_PER_SAMPLE,
-    bytes_per_downsampled_point: float | None = None,
+    downsampled_block_fraction: float = THANOS_DOWNSAMPLED_BLOCK_FRACTION,
 ) -> float:
-    """Bytes per unit time after downsampling as a fraction of the raw bytes.
+    """Bytes per unit of time after downsampling as a fraction of the raw bytes.
 
-    With one aggregate per point this is ``1 / downsampling_ratio``; with Thanos' five
-    aggregates (the default) it is five times that: 15 s -> 5 min keeps 25 %, not 5 %.
+    Not ``1 / downsampling_ratio``: fewer points do not make a smaller block, because each
+    downsampled point keeps five aggregates (count, sum, min, max, counter). The
+    Thanos docs put a downsampled block at about the size of the raw one, so the default
+    is 1.0 whatever the ratio of points; pass a smaller fraction (e.g. 0.8) for "slightly
+    smaller". The resolutions are checked as in :func:`downsampling_ratio`.
+
+    >>> downsampled_size_ratio(15, 300), downsampled_size_ratio(15, 3600)
+    (1.0, 1.0)
     """
-    ratio = downsampling_ratio(from_resolution_s, to_resolution_s)
-    sample_bytes = _positive("bytes_per_sample", bytes_per_sample)
-    point_bytes = _point_bytes(bytes_per_downsampled_point, sample_bytes)
-    return point_bytes / (sample_bytes * ratio)
+    downsampling_ratio(from_resolution_s, to_resolution_s)
+    return _block_fraction(downsampled_block_fraction)
 
 
-def _point_bytes(bytes_per_downsampled_point: float | None, sample_bytes: float) -> float:
-    if bytes_per_downsampled_point is None:
-        return DOWNSAMPLED_AGGREGATES * sample_bytes
-    return _positive("bytes_per_downsampled_point", bytes_per_downsampled_point)
+def _block_fraction(downsampled_block_fraction: float) -> float:
+    return _positive("downsampled_block_fraction", downsampled_block_fraction)
 
 
 @dataclass(frozen=True)
@@ -376,7 +381,7 @@ class ThanosEstimate:
     five_minute_retention_days: float
     one_hour_retention_days: float
     bytes_per_sample: float
-    bytes_per_downsampled_point: float
+    downsampled_block_fraction: float
     usd_per_gib_month: float
     raw_bytes: float
     five_minute_bytes: float
@@ -386,6 +391,7 @@ class ThanosEstimate:
     usd_per_month: float
     usd_per_month_per_server: float
     raw_only_bytes: float
+    all_resolutions_bytes: float
 
     @property
     def bytes_by_resolution(self) -> dict[str, float]:
@@ -394,8 +400,21 @@ class ThanosEstimate:
 
     @property
     def saving_vs_raw_only(self) -> float:
-        """1 - total / (raw kept for the longest retention): what downsampling saves."""
+        """1 - total / (raw samples alone kept for the longest retention).
+
+        Negative when the plan stores more than raw samples alone would: with downsampled
+        blocks about the size of raw ones, keeping them as long as raw data costs space.
+        """
         return 1 - self.total_bytes / self.raw_only_bytes
+
+    @property
+    def saving_vs_all_resolutions(self) -> float:
+        """1 - total / (all three resolutions kept for the longest retention).
+
+        What the shorter raw and 5-minute retentions save against keeping every
+        resolution equally long (Thanos' default when the three retentions are equal).
+        """
+        return 1 - self.total_bytes / self.all_resolutions_bytes
 
 
 def object_storage_usd_per_month(
@@ -415,16 +434,21 @@ def thanos_storage_estimate(
     five_minute_retention_days: float,
     one_hour_retention_days: float,
     bytes_per_sample: float = PROMETHEUS_DEFAULT_BYTES_PER_SAMPLE,
-    bytes_per_downsampled_point: float | None = None,
+    downsampled_block_fraction: float = THANOS_DOWNSAMPLED_BLOCK_FRACTION,
     usd_per_gib_month: float = S3_STANDARD_USD_PER_GIB_MONTH,
 ) -> ThanosEstimate:
     """Bytes per resolution and object-storage cost, resolutions overlapping.
 
-    Each resolution holds ``retention_days`` of points counted from the sample's time
-    (raw: one per scrape; 5m: one per 300 s; 1h: one per 3,600 s), so the total is the sum
-    of the three. A retention of 0 means that resolution is not kept (note: Thanos' own
-    flags read ``0d`` as "keep forever"). ``bytes_per_downsampled_point`` defaults to
-    5 x ``bytes_per_sample`` (five aggregates).
+    Each resolution holds its ``retention_days`` of data counted from the sample's time,
+    so the total is the sum of the three. Raw data takes ``series x seconds / interval x
+    bytes_per_sample``; a downsampled resolution takes ``downsampled_block_fraction`` of
+    what raw data would take for its own retention (1.0 by default: the Thanos docs say a
+    downsampled block is about the size of the raw one). A retention of 0 means that
+    resolution is not kept (note: Thanos' own flags read ``0d`` as "keep forever").
+
+    >>> t = thanos_storage_estimate(1000, 100, 15, 15, 90, 365, bytes_per_sample=8)
+    >>> format_bytes(t.raw_bytes), format_bytes(t.one_hour_bytes), format_bytes(t.total_bytes)
+    ('69.12 GB', '1.68 TB', '2.17 TB')
     """
     n_servers = _whole("servers", servers, 1)
     n_metrics = _whole("metrics_per_server", metrics_per_server, 1)
@@ -443,12 +467,16 @@ def thanos_storage_estimate(
             f"1-hour downsampling needs a scrape interval under 3600 s, got {_show(scrape_interval_s)}"
         )
     sample_bytes = _positive("bytes_per_sample", bytes_per_sample)
-    point_bytes = _point_bytes(bytes_per_downsampled_point, sample_bytes)
+    fraction = _block_fraction(downsampled_block_fraction)
     price = _non_negative("usd_per_gib_month", usd_per_gib_month)
     series = n_servers * n_metrics
-    raw = series * (raw_days * SECONDS_PER_DAY) / interval * sample_bytes
-    five = series * (five_days * SECONDS_PER_DAY) / 300 * point_bytes
-    hour = series * (hour_days * SECONDS_PER_DAY) / 3600 * point_bytes
+
+    def raw_bytes_for(days: float) -> float:
+        return series * (days * SECONDS_PER_DAY) / interval * sample_bytes
+
+    raw = raw_bytes_for(raw_days)
+    five = raw_bytes_for(five_days) * fraction
+    hour = raw_bytes_for(hour_days) * fraction
     total = raw + five + hour
     longest = max(raw_days, five_days, hour_days)
     usd = object_storage_usd_per_month(total, price)
@@ -460,7 +488,7 @@ def thanos_storage_estimate(
         five_minute_retention_days=five_days,
         one_hour_retention_days=hour_days,
         bytes_per_sample=sample_bytes,
-        bytes_per_downsampled_point=point_bytes,
+        downsampled_block_fraction=fraction,
         usd_per_gib_month=price,
         raw_bytes=raw,
         five_minute_bytes=five,
@@ -469,7 +497,8 @@ def thanos_storage_estimate(
         total_gib=total / BYTES_PER_GIB,
         usd_per_month=usd,
         usd_per_month_per_server=usd / n_servers,
-        raw_only_bytes=series * (longest * SECONDS_PER_DAY) / interval * sample_bytes,
+        raw_only_bytes=raw_bytes_for(longest),
+        all_resolutions_bytes=raw_bytes_for(longest) * (1 + 2 * fraction),
     )
 
 

@@ -157,11 +157,12 @@ class MonitoringCapacityWidget(LabWidget):
         summary = (
             f"<p>Object storage: <b>{format_bytes(thanos.total_bytes)}</b> "
             f"({thanos.total_gib:,.2f} GiB) costs <b>{format_usd(thanos.usd_per_month)} per "
-            f"month</b>, {format_usd(thanos.usd_per_month_per_server, 4)} per server. Keeping raw "
-            f"samples for the longest retention instead would need "
-            f"{format_bytes(thanos.raw_only_bytes)}; the downsampled tiers save "
-            f"{thanos.saving_vs_raw_only:.1%} of that. A downsampled point holds "
-            f"{thanos.bytes_per_downsampled_point:g} B (five aggregates).</p>"
+            f"month</b>, {format_usd(thanos.usd_per_month_per_server, 4)} per server. A "
+            f"downsampled block is about the size of the raw block for the same time (Thanos "
+            f"docs), so downsampling saves no space: raw samples alone for the longest retention "
+            f"would need {format_bytes(thanos.raw_only_bytes)}, and all three resolutions kept "
+            f"that long {format_bytes(thanos.all_resolutions_bytes)}. Shorter raw and 5-minute "
+            f"retentions save {thanos.saving_vs_all_resolutions:.1%} of the latter.</p>"
         )
         return ingest + tiers + summary, plots.storage_by_tier(thanos)
 

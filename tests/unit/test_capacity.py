@@ -206,28 +206,35 @@ def test_downsampling_validation():
 
 
 def test_downsampled_size_ratio():
-    # Five aggregates per point: 5 / 20 = 25 % of the raw bytes for the same period.
-    assert c.downsampled_size_ratio(15, 300) == pytest.approx(0.25)
-    # One value per point would keep 5 % (the chapter's "95 % smaller").
-    assert c.downsampled_size_ratio(15, 300, 2, bytes_per_downsampled_point=2) == pytest.approx(
-        0.05
-    )
-    with pytest.raises(ValueError, match="bytes_per_downsampled_point must be greater than 0"):
-        c.downsampled_size_ratio(15, 300, 2, 0)
+    # The Thanos docs: a downsampled block is about the size of the raw one, whatever the
+    # number of points, so neither 20x fewer points (5 min) nor 240x (1 h) shrinks the bytes.
+    assert c.downsampled_size_ratio(15, 300) == 1.0
+    assert c.downsampled_size_ratio(15, 3600) == 1.0
+    assert c.downsampled_size_ratio(15, 300, downsampled_block_fraction=0.8) == 0.8
+    assert c.downsampled_size_ratio(15, 300) != 1 / c.downsampling_ratio(15, 300)
+    with pytest.raises(ValueError, match="downsampled_block_fraction must be greater than 0"):
+        c.downsampled_size_ratio(15, 300, 0)
+    with pytest.raises(ValueError, match="must be at least from_resolution_s"):
+        c.downsampled_size_ratio(300, 15)
 
 
 def test_chapter_thanos_design():
-    # raw 15 d, 5 min 90 d, 1 h 365 d, 2 B/sample, points of 5 aggregates (10 B).
+    # raw 15 d, 5 min 90 d, 1 h 365 d, 2 B/sample, downsampled blocks the size of raw ones.
     t = c.thanos_storage_estimate(1000, 100, 15, 15, 90, 365)
     assert t.raw_bytes == pytest.approx(17.28e9)  # 1e5 x 5760/day x 15 d x 2 B
-    assert t.five_minute_bytes == pytest.approx(25.92e9)  # 1e5 x 288/day x 90 d x 10 B
-    assert t.one_hour_bytes == pytest.approx(8.76e9)  # 1e5 x 24/day x 365 d x 10 B
-    assert t.total_bytes == pytest.approx(51.96e9)
-    assert t.total_gib == pytest.approx(51.96e9 / 2**30)
-    assert t.usd_per_month == pytest.approx(51.96e9 / 2**30 * 0.023)
+    assert t.five_minute_bytes == pytest.approx(103.68e9)  # the same per day, for 90 d
+    assert t.one_hour_bytes == pytest.approx(420.48e9)  # the same per day, for 365 d
+    assert t.total_bytes == pytest.approx(541.44e9)
+    assert t.total_gib == pytest.approx(541.44e9 / 2**30)
+    assert t.usd_per_month == pytest.approx(541.44e9 / 2**30 * 0.023)
     assert t.usd_per_month_per_server == pytest.approx(t.usd_per_month / 1000)
     assert t.raw_only_bytes == pytest.approx(420.48e9)  # raw for 365 days
-    assert t.saving_vs_raw_only == pytest.approx(1 - 51.96 / 420.48)
+    assert t.all_resolutions_bytes == pytest.approx(3 * 420.48e9)  # every resolution 365 days
+    # The plan stores 470 days' worth against 365: downsampling saves nothing, it adds.
+    assert t.saving_vs_raw_only == pytest.approx(1 - 470 / 365)
+    assert t.saving_vs_raw_only < 0
+    # Against keeping all three resolutions a year, the shorter raw and 5 m retentions save.
+    assert t.saving_vs_all_resolutions == pytest.approx(1 - 470 / 1095)
     assert t.bytes_by_resolution == {
         "raw": t.raw_bytes,
         "5m": t.five_minute_bytes,
@@ -235,11 +242,33 @@ def test_chapter_thanos_design():
     }
 
 
+def test_thanos_block_fraction_scales_only_the_downsampled_resolutions():
+    full = c.thanos_storage_estimate(1000, 100, 15, 15, 90, 365)
+    smaller = c.thanos_storage_estimate(1000, 100, 15, 15, 90, 365, downsampled_block_fraction=0.5)
+    assert smaller.raw_bytes == full.raw_bytes
+    assert smaller.five_minute_bytes == pytest.approx(full.five_minute_bytes / 2)
+    assert smaller.one_hour_bytes == pytest.approx(full.one_hour_bytes / 2)
+    assert smaller.raw_only_bytes == full.raw_only_bytes
+    assert smaller.all_resolutions_bytes == pytest.approx(2 * full.raw_only_bytes)
+    with pytest.raises(ValueError, match="downsampled_block_fraction must be greater than 0"):
+        c.thanos_storage_estimate(1000, 100, 15, 15, 90, 365, downsampled_block_fraction=0)
+
+
+def test_every_resolution_kept_alike_triples_storage():
+    # The docs' warning: keeping all resolutions equally long can make storage ~3x larger.
+    t = c.thanos_storage_estimate(1000, 100, 15, 365, 365, 365)
+    assert t.total_bytes == pytest.approx(3 * t.raw_only_bytes)
+    assert t.saving_vs_raw_only == pytest.approx(-2)
+    assert t.saving_vs_all_resolutions == pytest.approx(0)
+
+
 def test_chapter_s3_cost_per_server_claim_is_far_too_high():
-    # Even at 8 B/sample the chapter's design costs well under a cent per server-month.
+    # Even at 8 B/sample and downsampled blocks the size of raw ones, the chapter's design
+    # costs under 5 cents per server-month, a tenth of its $0.50.
     t = c.thanos_storage_estimate(1000, 100, 15, 15, 90, 365, bytes_per_sample=8)
-    assert t.usd_per_month_per_server == pytest.approx(207.84e9 / 2**30 * 0.023 / 1000)
-    assert t.usd_per_month_per_server < 0.50 / 100
+    assert t.total_bytes == pytest.approx(2165.76e9)
+    assert t.usd_per_month_per_server == pytest.approx(2165.76e9 / 2**30 * 0.023 / 1000)
+    assert t.usd_per_month_per_server < 0.50 / 10
 
 
 def test_object_storage_converts_to_gib():

@@ -186,11 +186,13 @@ FIGURES: dict[str, Figure] = {
                                  (lambda: _monitoring(1).retention_gb,)),
     "q17-prometheus-retention": Figure(lambda: capacity.PROMETHEUS_DEFAULT_RETENTION_DAYS),
     "q17-downsample-5m": Figure(lambda: capacity.downsampling_ratio(15, 300)),
-    "q17-downsample-1h": Figure(lambda: capacity.downsampling_ratio(15, 3600)),
+    # The claim is about data size: bytes shrink about 1x (Thanos docs), points 240x.
+    "q17-downsample-1h": Figure(lambda: 1 / capacity.downsampled_size_ratio(15, 3600), 0.01,
+                                (lambda: capacity.downsampling_ratio(15, 3600),)),
     "q17-downsampling-saves-95": Figure(
-        lambda: (1 - capacity.downsampled_size_ratio(15, 300, 8)) * 100, 0.01,
-        (lambda: capacity.downsampled_size_ratio(15, 300, 8) * 100,
-         lambda: _thanos(8).saving_vs_raw_only * 100)),
+        lambda: (1 - capacity.downsampled_size_ratio(15, 300)) * 100, 0.01,
+        (lambda: -_thanos(8).saving_vs_raw_only * 100,
+         lambda: _thanos(8).saving_vs_all_resolutions * 100)),
     "q17-s3-price": Figure(lambda: capacity.S3_STANDARD_USD_PER_GIB_MONTH),
     "q17-s3-per-server": Figure(lambda: _thanos(8).usd_per_month_per_server, 0.01,
                                 (lambda: _thanos(2).usd_per_month_per_server,)),
@@ -248,6 +250,14 @@ def test_wrong_figures_by_how_much():
     assert _monitoring().samples_per_minute * 10 == 4_000_000
     assert capacity.scrape_bytes_per_minute(1000, 1000, 15) * 60 == 240_000_000
     assert capacity.downsampling_ratio(15, 300) == 20 != 72
+    # Downsampling saves no bytes; the chapter's plan stores more than a year of raw data.
+    assert capacity.downsampled_size_ratio(15, 3600) == 1.0
+    assert _thanos(8).total_bytes > _thanos(8).raw_only_bytes
+    assert 0.50 / _thanos(8).usd_per_month_per_server > 10
+    # ~23 GB (the chapter's 69.12 GB / 3) against the docs' 1-2 B per sample: 1.3-2.7x.
+    chapter_gb = _monitoring().retention_gb / 3
+    assert round(chapter_gb / _monitoring(2).retention_gb, 1) == 1.3
+    assert round(chapter_gb / _monitoring(1).retention_gb, 1) == 2.7
     assert capacity.target_tracking_desired(3, 100, 70, 3, 10) - 3 == 2
     assert _chapter_backoff_waits() == [2, 4]
     with pytest.raises(ValueError, match="must be one of 4, 5"):

@@ -30,6 +30,10 @@ def test_monitoring_defaults_are_the_chapter_example():
     assert format_bytes(local.bytes_per_minute) in w.result.value
     assert format_bytes(thanos.total_bytes) in w.result.value
     assert format_usd(thanos.usd_per_month) in w.result.value
+    # Downsampling is not sold as a saving: what the shorter retentions save is shown.
+    assert format_bytes(thanos.all_resolutions_bytes) in w.result.value
+    assert f"{thanos.saving_vs_all_resolutions:.1%}" in w.result.value
+    assert "five aggregates" not in w.result.value
     assert w.calculate().thanos == thanos
 
 
