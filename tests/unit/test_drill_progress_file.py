@@ -208,18 +208,23 @@ def test_a_learner_folder_that_is_a_file_keeps_the_session_going(tmp_path):
     assert home.read_text(encoding="utf-8") == "not a folder"
 
 
-def test_grades_kept_in_memory_are_saved_once_the_folder_can_be_written(tmp_path, monkeypatch):
-    path = tmp_path / "p.json"
+def refuse_first_writes(monkeypatch, times: int, error: OSError) -> None:
+    """The drill's writes fail ``times`` times with ``error``, then work (a folder fixed meanwhile)."""
     real_write = drill.write_atomically
-    refusals = {"left": 2}
+    refusals = {"left": times}
 
-    def read_only_at_first(target, text):
+    def refusing(target, text):
         if refusals["left"]:
             refusals["left"] -= 1
-            raise PermissionError(13, "Permission denied")
+            raise error
         real_write(target, text)
 
-    monkeypatch.setattr(drill, "write_atomically", read_only_at_first)
+    monkeypatch.setattr(drill, "write_atomically", refusing)
+
+
+def test_grades_kept_in_memory_are_saved_once_the_folder_can_be_written(tmp_path, monkeypatch):
+    path = tmp_path / "p.json"
+    refuse_first_writes(monkeypatch, 2, PermissionError(13, "Permission denied"))
     status, out, err = run(["--today", "2026-01-05", "--count", "3", "--seed", "1",
                             "--progress", str(path)], "r\nn\nr\nm\nr\np\n")
     assert status == 0
@@ -231,16 +236,7 @@ def test_grades_kept_in_memory_are_saved_once_the_folder_can_be_written(tmp_path
 
 def test_grades_are_saved_at_the_end_if_the_folder_was_fixed_meanwhile(tmp_path, monkeypatch):
     path = tmp_path / "p.json"
-    real_write = drill.write_atomically
-    refusals = {"left": 2}
-
-    def refuse_twice(target, text):
-        if refusals["left"]:
-            refusals["left"] -= 1
-            raise OSError(28, "No space left on device")
-        real_write(target, text)
-
-    monkeypatch.setattr(drill, "write_atomically", refuse_twice)
+    refuse_first_writes(monkeypatch, 2, OSError(28, "No space left on device"))
     status, out, err = run(["--today", "2026-01-05", "--count", "2", "--progress", str(path)],
                            "r\nn\nr\nn\n")
     assert status == 0 and len(err) == 1 and "No space left on device" in err[0]
