@@ -1,4 +1,4 @@
-"""Data loaders for the scripting exercises: ``df -P`` samples, a web access log, health scenarios.
+"""Data loaders for the scripting exercises: ``df -Pk`` samples, a web access log, health scenarios.
 
 The notebooks and the assignments read the course's ``data/`` files through these functions,
 which only find and read files: they compute no answers. This module imports nothing from the
@@ -7,7 +7,7 @@ while its hidden tests check that no computing module (``capacity``, ``dora``, .
 
 Files (``data/README.md`` documents columns and provenance):
 
-* ``data/df/<host>.txt`` - the output of ``df -P`` on a few hosts (GNU coreutils layout: a
+* ``data/df/<host>.txt`` - the output of ``df -Pk`` on a few hosts (GNU coreutils layout: a
   header, then one line per filesystem with six columns, the mount point being everything after
   the fifth; it may contain spaces).
 * ``data/access.log`` - a web access log in the combined log format of Apache and nginx.
@@ -38,7 +38,7 @@ HEALTH_SCENARIOS = "health_scenarios.json"
 
 
 def df_sample_names() -> list[str]:
-    """Names of the ``df -P`` samples in ``data/df/`` (file names without ``.txt``), sorted."""
+    """Names of the ``df -Pk`` samples in ``data/df/`` (file names without ``.txt``), sorted."""
     folder = data_dir() / DF_FOLDER
     if not folder.is_dir():
         raise FileNotFoundError(f"the course data folder {DF_FOLDER!r} is not in {data_dir()}")
@@ -46,7 +46,7 @@ def df_sample_names() -> list[str]:
 
 
 def df_sample(name: str) -> str:
-    """The text of one ``df -P`` sample, e.g. ``df_sample("db-01")``, exactly as ``df`` printed it."""
+    """The text of one ``df -Pk`` sample, e.g. ``df_sample("db-01")``, exactly as ``df`` printed it."""
     names = df_sample_names()
     if name not in names:
         raise ValueError(f"there is no df sample called {name!r}; the samples are {', '.join(names)}")
