@@ -303,6 +303,16 @@ def bank_from_frame(frame: pd.DataFrame, *, source: str = "questions.csv") -> tu
 
 def load_bank(path: str | os.PathLike[str] | None = None) -> tuple[Question, ...]:
     """The question bank from a CSV file (default: the course's ``data/questions.csv``)."""
+    frame, name = read_bank_table(path)
+    return bank_from_frame(frame, source=name)
+
+
+def read_bank_table(path: str | os.PathLike[str] | None = None) -> tuple[pd.DataFrame, str]:
+    """The bank's CSV as text cells, every column kept, and its file name (not yet checked).
+
+    :func:`load_bank` checks it with :func:`bank_from_frame`; the flashcard export
+    (:mod:`interview_lab.flashcards`) also keeps the columns the drill does not use.
+    """
     csv_path = Path(path) if path is not None else settings.data_path("questions.csv")
     if not csv_path.exists():
         raise ValueError(f"there is no question bank at {csv_path}")
@@ -312,7 +322,7 @@ def load_bank(path: str | os.PathLike[str] | None = None) -> tuple[Question, ...
         frame = pd.read_csv(csv_path, dtype=str, keep_default_na=False, encoding="utf-8")
     except (pd.errors.ParserError, UnicodeDecodeError) as error:
         raise ValueError(f"{csv_path.name} is not a readable CSV file: {error}") from error
-    return bank_from_frame(frame, source=csv_path.name)
+    return frame, csv_path.name
 
 
 def bank_frame(bank: Sequence[Question]) -> pd.DataFrame:

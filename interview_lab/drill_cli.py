@@ -15,6 +15,11 @@ so two drills on the same file keep each other's grades. When the progress canno
 (a read-only folder, say), one line on stderr says so, the session goes on and its grades
 are kept in memory, then saved together as soon as saving works again.
 
+Flashcards to take away: ``--export-anki FILE.apkg`` writes every card of the bank as an Anki
+package and ``--export-html FILE.html`` as a printable page with the answers folded, then the
+command ends without a session (:mod:`interview_lab.flashcards`; ``--bank``, ``--area`` and
+``--round`` choose the cards). A re-import into Anki updates the cards it already has.
+
 Exit status: 0 done; 2 bad options, an unusable question bank or progress file (one line on
 stderr, never a traceback), or a session that ended with grades it could not save (they are
 listed on stdout); 130 interrupted with Ctrl-C (progress so far is kept).
@@ -94,7 +99,43 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--today", metavar="YYYY-MM-DD", help="the date to schedule from (default: today)"
     )
+    parser.add_argument(
+        "--export-anki",
+        type=Path,
+        metavar="FILE.apkg",
+        help="write the cards as an Anki package and end (no session)",
+    )
+    parser.add_argument(
+        "--export-html",
+        type=Path,
+        metavar="FILE.html",
+        help="write the cards as a printable page, answers folded, and end (no session)",
+    )
     return parser
+
+
+def export(args: argparse.Namespace, out: TextIO) -> None:
+    """Write the flashcard files named by ``--export-anki`` and ``--export-html``.
+
+    Raises ``ValueError`` (a bad bank, area, round or output path) with a sentence.
+    """
+    from interview_lab import flashcards  # genanki is needed by the export only
+
+    cards = flashcards.load_cards(args.bank)
+    if args.area is not None or args.round_name is not None:
+        chosen = {q.id for q in drill.filter_bank([c.question for c in cards], args.area,
+                                                   args.round_name)}
+        cards = tuple(c for c in cards if c.question.id in chosen)
+        if not cards:
+            raise ValueError("no card of the bank is in the chosen areas and round")
+    if args.export_anki is not None:
+        written = flashcards.write_anki(cards, args.export_anki)
+        print(f"Wrote {len(cards)} cards to {written} (in Anki: File > Import; importing a "
+              "newer export updates these cards)", file=out)
+    if args.export_html is not None:
+        written = flashcards.write_html(cards, args.export_html)
+        print(f"Wrote {len(cards)} cards to {written} (open it in a browser; answers folded)",
+              file=out)
 
 
 class _Session:
@@ -190,6 +231,13 @@ def main(
             args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
     except SystemExit as stop:  # argparse has printed its help or its complaint
         return int(stop.code or 0)
+    if args.export_anki is not None or args.export_html is not None:
+        try:
+            export(args, out)
+        except ValueError as error:
+            print(f"drill: {one_line(str(error))}", file=err)
+            return 2
+        return 0
     if args.seed is not None and args.seed < 0:
         print(f"drill: --seed must be 0 or more, got {args.seed}", file=err)
         return 2

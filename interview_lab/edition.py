@@ -82,6 +82,10 @@ in this folder.
    compute DORA's four keys of a deployment log with
    `.venv/bin/interview-lab dora --deployments D.csv --changes C.csv --incidents I.csv`
    (`.venv/bin/interview-lab --help` lists the commands).
+5. Take the question bank away as flashcards: `.venv/bin/interview-lab drill --export-anki
+   cards.apkg` writes an Anki deck (importing a newer one updates your cards rather than
+   adding copies), and `.venv/bin/interview-lab drill --export-html bank.html` a page with
+   the answers folded, to read in a browser or print.
 
 ## Problem sets
 
