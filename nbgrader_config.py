@@ -39,3 +39,10 @@ c.GenerateFeedback.preprocessors = [
     "interview_lab.instructor.html_safety.NoActiveContent",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+
+# The formgrader's Autograde button would run submissions in the formgrader's own process,
+# outside the grading sandbox: inside a Jupyter server, Autograde refuses and says what to run
+# instead (interview_lab/instructor/guard.py). The command line is not affected.
+_serverapp = __import__("sys").modules.get("jupyter_server.serverapp")
+if _serverapp is not None and _serverapp.ServerApp.initialized():
+    c.Autograde.sanitize_preprocessors = ["interview_lab.instructor.guard.GradeWithTheCoursesCommand"]
