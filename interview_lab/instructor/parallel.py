@@ -351,7 +351,9 @@ def worker_steps(cfg) -> tuple[list, list]:
     """(sanitize, autograde) steps for the workers: the course's, without the recording ones,
     with ``Execute`` isolated, very long outputs cut, active content (scripts, event handlers,
     JavaScript outputs) taken out of what the formgrader will show, and the snapshot's cells
-    read once."""
+    read once; graded cells' metadata put back from the gradebook before nbgrader restores
+    them (see :mod:`.cell_repair`)."""
+    from .cell_repair import RepairGradedCells
     from .html_safety import NoActiveContent
 
     autograde = []
@@ -364,8 +366,13 @@ def worker_steps(cfg) -> tuple[list, list]:
             autograde.append(TruncateOutput)
     # Last, once every output exists; scores come from error outputs, which it leaves alone.
     autograde.append(NoActiveContent)
-    sanitize = [_snapshot_overwrite_cells() if _name(step) == "OverwriteCells" else step
-                for step in _configured_steps(cfg, "sanitize_preprocessors")]
+    sanitize = []
+    for step in _configured_steps(cfg, "sanitize_preprocessors"):
+        if _name(step) == "OverwriteCells":
+            # nbgrader's restore step raises on some metadata edits: put the metadata back first.
+            sanitize += [RepairGradedCells, _snapshot_overwrite_cells()]
+        else:
+            sanitize.append(step)
     return sanitize, autograde
 
 
@@ -597,6 +604,17 @@ def _notes_from(messages: list[str], notebooks: list[Path], release_files: tuple
                        for m in messages if m.startswith("Missing grade cell ")})
     if restored:
         notes.append("restored deleted cells " + ", ".join(restored))
+    renamed = sorted({m.rsplit(": ", 1)[1] for m in messages if m.startswith("Grader gave cell ")})
+    if renamed:
+        notes.append("restored renamed cells " + ", ".join(renamed))
+    flags = sorted({m.split("Grader restored the metadata of cell ", 1)[1]
+                    for m in messages if m.startswith("Grader restored the metadata of cell ")})
+    if flags:
+        notes.append("restored cell metadata " + ", ".join(flags))
+    unknown = sorted({m.split("Grader removed the unknown cell id ", 1)[1]
+                      for m in messages if m.startswith("Grader removed the unknown cell id ")})
+    if unknown:
+        notes.append("ignored unknown cell ids " + ", ".join(unknown))
     edited = edited_locked_cells(staged, release_dir)
     if edited:
         notes.append("restored edited cells " + ", ".join(edited))

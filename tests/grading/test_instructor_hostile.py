@@ -79,7 +79,8 @@ def test_the_corpus_covers_every_hostile_case_of_the_issue():
     names = {folder.name for folder, _ in CASES.values()}
     assert {"infinite-loop", "kernel-killed", "sys-exit", "malformed-json", "edited-tests", "deleted-tests",
             "big-output", "file-vandal", "answer-thief", "missing-notebook", "extra-file", "odd-id",
-            "control-full", "control-partial"} <= names
+            "control-full", "control-partial", "deleted-answer-and-test", "renamed-test",
+            "ungraded-test"} <= names
 
 
 def test_exit_status_is_1_because_some_submissions_could_not_be_graded(hostile_run):
