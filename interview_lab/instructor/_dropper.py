@@ -27,7 +27,9 @@ import resource
 import signal
 import sys
 
+# In the command, replaced with the descriptor of the opened connection file (for bubblewrap) ...
 MARK = "@CONNECTION_FD@"
+# ... or with the path of its copy in the kernel's folder (--no-sandbox).
 PATH_MARK = "@CONNECTION_PATH@"
 # A submission may not start more processes than this (a fork bomb stops here) ...
 MAX_PROCESSES = 256

@@ -51,12 +51,12 @@ from nbclient.util import run_sync
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Dict, Enum, Integer, List, Unicode, default
 
+from . import _dropper
 from . import sandbox as _sandbox
 from .forked import THREAD_LIMITS
 
 USER_PREFIX = "interview-grader"
 DROPPER = Path(__file__).with_name("_dropper.py")
-DROPPER_PATH_MARK = "@CONNECTION_PATH@"  # the launcher's copy of the connection file (--no-sandbox)
 # Variables passed from the grader's environment to a kernel (everything else is dropped).
 PASSED_VARIABLES = ("LANG", "LC_ALL", "LC_CTYPE", "TZ", "INTERVIEW_LAB_DATA", "INTERVIEW_LAB_TODAY")
 
@@ -160,12 +160,12 @@ def fresh_kernel_command(spec: SandboxSpec, connection_file: str, kernel_command
                 "--regid", str(spec.user.gid), "--clear-groups", "--inh-caps=-all",
                 "--bounding-set=-all", "--no-new-privs", "--"]
     if not spec.namespaces:
-        inner = [DROPPER_PATH_MARK if part == connection_file else part for part in kernel_command]
+        inner = [_dropper.PATH_MARK if part == connection_file else part for part in kernel_command]
         return [*launcher, "--copy-into", spec.folder, "--", *drop, *inner]
     plan = _sandbox.kernel_plan(Path(spec.folder), spec.limits)
     inner = [_sandbox.CONNECTION_IN_SANDBOX if part == connection_file else part for part in kernel_command]
     return [*launcher, "--", _sandbox.bwrap_path() or "bwrap", *plan.bwrap_args(),
-            "--perms", "0444", "--ro-bind-data", _sandbox.CONNECTION_FD_MARK, _sandbox.CONNECTION_IN_SANDBOX,
+            "--perms", "0444", "--ro-bind-data", _dropper.MARK, _sandbox.CONNECTION_IN_SANDBOX,
             "--chdir", spec.folder, "--unsetenv", "JPY_PARENT_PID", "--", *drop, *inner]
 
 
@@ -478,7 +478,6 @@ class IsolatedExecute(Execute):
                           "on 127.0.0.1, as jupyter_client does by default").tag(config=True)
 
     _cgroup: _sandbox.SubmissionCgroup | None = None
-    limit_notes: list[str]
 
     @property
     def limits(self) -> _sandbox.Limits:
@@ -499,7 +498,6 @@ class IsolatedExecute(Execute):
         notebook_dir = resources.get("metadata", {}).get("path") or "."
         fill_sandbox(Path(self.sandbox), Path(notebook_dir), spec)
         resources.setdefault("metadata", {})["path"] = self.sandbox
-        self.limit_notes = []
         controllers = _sandbox.cgroup_controllers() if self.namespaces else {}
         self._cgroup = _sandbox.SubmissionCgroup(controllers, self.limits) if controllers else None
         try:

@@ -1233,6 +1233,8 @@ class GradingRun:
             else:
                 valid.append(student)
         font_cache = None
+        if self.namespaces and self.users:  # cgroups a killed run left behind, empty by now
+            kernel_sandbox.remove_stale_cgroups()
         run_dir = Path(tempfile.mkdtemp(prefix="interview-lab-grade-"))
         os.chmod(run_dir, 0o700)
         sandbox_parent = Path(tempfile.mkdtemp(prefix="interview-lab-kernels-"))

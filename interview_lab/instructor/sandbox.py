@@ -50,8 +50,6 @@ from . import _namespaces
 
 # Where the kernel reads its connection file inside a bubblewrap sandbox (a private /run).
 CONNECTION_IN_SANDBOX = "/run/interview-lab/kernel.json"
-# Replaced by _dropper.py with the descriptor of the opened connection file.
-CONNECTION_FD_MARK = "@CONNECTION_FD@"
 HOSTNAME = "grading"
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 CGROUP_GROUP = "interview-lab"
@@ -70,9 +68,6 @@ class Limits:
     folder_mb: int = 256  # its own folder (as root: a tmpfs of this size)
     tmp_mb: int = 64  # each of /tmp, /var/tmp, /dev/shm, /run
 
-    def describe(self) -> str:
-        return (f"{self.memory_mb} MB of memory, {self.processes} processes, files up to "
-                f"{self.file_mb} MB, {self.folder_mb} MB in its folder, {self.tmp_mb} MB in /tmp")
 
 
 def _nested_in(path: str, others: list[str]) -> bool:

@@ -489,3 +489,24 @@ def test_filling_a_folder_never_writes_through_a_link_an_earlier_kernel_left(tmp
     assert sorted(p.name for p in outside.iterdir()) == ["victim"]
     assert (folder / "new.txt").read_text() == "new"
     assert (folder / "second.ipynb").is_symlink()  # left as it was, not replaced or followed
+
+
+@needs_root
+def test_a_killed_runs_empty_cgroups_are_removed_once_old_and_others_kept():
+    from interview_lab.instructor import sandbox
+
+    controllers = sandbox.cgroup_controllers()
+    if not controllers:
+        pytest.skip("no memory and pids cgroup controllers on this machine")
+    old = sandbox.SubmissionCgroup(controllers, sandbox.Limits())
+    new = sandbox.SubmissionCgroup(controllers, sandbox.Limits())
+    try:
+        long_ago = time.time() - sandbox.STALE_CGROUP_S - 60
+        for folder in old.folders:
+            os.utime(folder, (long_ago, long_ago))
+        sandbox.remove_stale_cgroups()
+        assert not any(folder.exists() for folder in old.folders)
+        assert all(folder.exists() for folder in new.folders)  # maybe another run's, just made
+    finally:
+        old.remove()
+        new.remove()
